@@ -1,0 +1,154 @@
+// The run file: the only channel between the CLI and libsigstorm.so.
+//
+// The CLI creates one file per run, writes the Config, and passes its path in
+// SIGSTORM_RUN_FILE. Every process of the run maps it MAP_SHARED and writes
+// findings straight into it with atomics. Nothing is buffered in the process
+// and no descriptor is kept open, so findings survive crashes, _exit, exec,
+// SIGKILL and programs that close every descriptor. The CLI reads it after the
+// run. Plain data only: the shim may not allocate or throw.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace sigstorm::wire {
+
+constexpr uint32_t kMagic = 0x4d545347;  // "GSTM"
+constexpr uint32_t kVersion = 1;
+
+constexpr uint32_t kMaxFrames = 40;
+constexpr uint32_t kMaxRecords = 4096;
+constexpr uint32_t kMaxModules = 1024;
+constexpr uint32_t kModulePathLen = 252;
+constexpr uint32_t kMaxProcesses = 512;
+constexpr uint32_t kMaxInjections = 32;
+constexpr uint32_t kMaxFunctions = 256;
+constexpr uint32_t kSpecTextLen = 120;
+constexpr uint32_t kNameLen = 48;
+
+// Finding kinds, in the contract's order. Values are part of the file format.
+enum Kind : uint32_t {
+  kUnsafeCall = 1,
+  kErrnoClobber = 2,
+  kReentrancy = 3,
+  kHandlerHang = 4,
+  kHandlerCrash = 5,
+  kLongjmpMask = 6,
+  kKindCount = 7,
+};
+
+// One bit per check in Config::checks: bit (kind - 1).
+constexpr uint32_t check_bit(Kind k) { return 1u << (k - 1); }
+constexpr uint32_t kAllChecks = (1u << (kKindCount - 1)) - 1;
+
+enum Policy : uint32_t { kPolicyPosix = 0, kPolicyLinux = 1 };
+
+// Frame::module is 1 + an index into Header modules, or 0 when the address
+// could not be placed in a mapped file (then offset is the absolute address).
+enum FrameFlags : uint32_t {
+  kFrameSignal = 1,     // a signal frame: the kernel called a handler here
+  kFrameCallsite = 2,   // a return address: symbolize offset - 1
+};
+
+struct Frame {
+  uint64_t offset;  // file offset within the module (not a virtual address)
+  uint32_t module;
+  uint32_t flags;
+};
+
+struct Module {
+  std::atomic<uint32_t> ready;
+  char path[kModulePathLen];
+};
+
+enum RecordState : uint32_t { kFree = 0, kWriting = 1, kReady = 2 };
+
+struct Record {
+  std::atomic<uint32_t> state;
+  uint32_t kind;
+  int32_t pid;
+  int32_t tid;
+  int32_t signal;        // the signal whose handler was running
+  int32_t aux_signal;    // handler-crash: the fatal signal; reentrancy: the nested signal
+  int32_t errno_before;  // errno-clobber
+  int32_t errno_after;
+  int32_t function;      // 1 + row of inject/functions.def, 0 if none
+  uint32_t nframes;
+  char function_name[kNameLen];
+  Frame handler;         // the program's handler function
+  std::atomic<uint64_t> count;
+  Frame frames[kMaxFrames];  // innermost first
+};
+
+enum PointKind : uint32_t { kPointCall = 1, kPointAfter, kPointEvery, kPointHandler };
+enum Target : uint32_t { kTargetDefault = 0, kTargetSelf, kTargetMain, kTargetProcess };
+enum Mode : uint32_t { kModeSignal = 0, kModeEintr = 1 };
+
+// A parsed --inject SPEC. The CLI parses; the shim only reads this.
+struct Injection {
+  char text[kSpecTextLen];
+  int32_t signal;
+  uint32_t point;           // PointKind
+  int32_t function;         // call: row of functions.def, -1 for call:*
+  int32_t handler_signal;   // handler:SIG
+  uint64_t duration_ns;     // after:/every:
+  uint64_t when_first;      // 1-based; 1 when not given
+  uint64_t when_last;       // 0: no upper bound
+  uint64_t when_step;       // 0: only the listed range, without '+'
+  uint32_t when_plus;       // 1 when a '+' was given
+  uint32_t p_scaled;        // probability * 2^32 (saturated); 0xffffffff is 1
+  uint32_t target;          // Target
+  uint32_t mode;            // Mode
+  uint64_t max;             // 0: unlimited
+};
+
+struct Config {
+  uint32_t checks;          // check_bit() mask
+  uint32_t policy;          // Policy
+  uint64_t seed;
+  uint64_t hang_timeout_ns;
+  double time_scale;        // 1.0: leave the program's timers alone
+  uint32_t injection_count;
+  uint32_t reserved;
+  Injection injections[kMaxInjections];
+};
+
+struct Process {
+  std::atomic<uint32_t> state;  // RecordState
+  int32_t pid;
+  int32_t ppid;
+  int32_t exit_status;          // unused by the shim; kept for the reader
+  char exe[kModulePathLen];
+  std::atomic<uint64_t> fired[kMaxInjections];
+  std::atomic<uint64_t> calls[kMaxFunctions];  // hits per functions.def row
+  std::atomic<uint32_t> unchecked_handlers;    // installed behind our back
+  uint32_t reserved;
+};
+
+struct Header {
+  uint32_t magic;
+  uint32_t version;
+  uint32_t header_size;     // sizeof(Header), to catch mismatched builds
+  uint32_t reserved;
+  Config config;
+  std::atomic<uint32_t> next_record;
+  std::atomic<uint32_t> next_module;
+  std::atomic<uint32_t> next_process;
+  std::atomic<uint32_t> reserved2;
+  std::atomic<uint64_t> dropped_records;    // findings that found no room
+  std::atomic<uint64_t> dropped_processes;
+  Module modules[kMaxModules];
+  Process processes[kMaxProcesses];
+  Record records[kMaxRecords];
+};
+
+constexpr size_t kFileSize = (sizeof(Header) + 4095) & ~size_t{4095};
+
+static_assert(std::atomic<uint32_t>::is_always_lock_free, "shared atomics");
+static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared atomics");
+
+// Environment the CLI sets for every process of the run.
+constexpr const char* kEnvRunFile = "SIGSTORM_RUN_FILE";
+
+}  // namespace sigstorm::wire

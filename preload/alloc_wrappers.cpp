@@ -1,0 +1,61 @@
+// malloc, calloc, realloc, free: hand-written only because dlsym may
+// allocate while we look them up; those few bytes come from a static arena
+// and are never freed.
+#include <errno.h>
+
+#include "preload/interpose.h"
+
+using namespace sigstorm;
+
+namespace {
+
+alignas(64) char g_arena[64 * 1024];
+std::atomic<size_t> g_arena_used{0};
+
+bool from_arena(const void* p) {
+  return (const char*)p >= g_arena && (const char*)p < g_arena + sizeof g_arena;
+}
+
+void* arena_alloc(size_t n) {
+  n = (n + 15) & ~size_t{15};
+  size_t at = g_arena_used.fetch_add(n);
+  if (at + n > sizeof g_arena) return nullptr;
+  return g_arena + at;  // static storage: already zeroed for calloc
+}
+
+}  // namespace
+
+SIGSTORM_WRAPPER(void*, malloc, (size_t size)) {
+  auto fn = real_fn(real::malloc);
+  if (__builtin_expect(fn == nullptr, 0)) return arena_alloc(size);
+  SIGSTORM_INTERCEPT(fn_malloc, fn(size));
+}
+
+SIGSTORM_WRAPPER(void*, calloc, (size_t n, size_t size)) {
+  auto fn = real_fn(real::calloc);
+  if (__builtin_expect(fn == nullptr, 0)) {
+    if (size && n > SIZE_MAX / size) return nullptr;
+    return arena_alloc(n * size);
+  }
+  SIGSTORM_INTERCEPT(fn_calloc, fn(n, size));
+}
+
+SIGSTORM_WRAPPER(void*, realloc, (void* p, size_t size)) {
+  auto fn = real_fn(real::realloc);
+  if (__builtin_expect(fn == nullptr || from_arena(p), 0)) {
+    void* q = fn ? real::malloc(size) : arena_alloc(size);
+    if (q && p) {
+      size_t room = (size_t)(g_arena + sizeof g_arena - (char*)p);
+      __builtin_memcpy(q, p, size < room ? size : room);
+    }
+    return q;
+  }
+  SIGSTORM_INTERCEPT(fn_realloc, fn(p, size));
+}
+
+SIGSTORM_WRAPPER(void, free, (void* p)) {
+  if (__builtin_expect(from_arena(p), 0)) return;
+  auto fn = real_fn(real::free);
+  if (__builtin_expect(fn == nullptr, 0)) return;
+  SIGSTORM_INTERCEPT(fn_free, fn(p));
+}

@@ -1,0 +1,81 @@
+// The slow path of an interposed call: the unsafe-call check, abandoned
+// handler frames (longjmp-mask), and the injection engine's call: points.
+#include <errno.h>
+
+#include "preload/handlers.h"
+#include "preload/inject.h"
+#include "preload/interpose.h"
+#include "preload/recorder.h"
+#include "preload/sys.h"
+
+namespace sigstorm {
+
+__thread ThreadState t_state __attribute__((tls_model("initial-exec")));
+wire::Header* g_run = nullptr;
+uint32_t g_checks = 0;
+uint32_t g_policy = wire::kPolicyPosix;
+uint8_t g_armed[kFnCount];
+
+namespace {
+
+bool allowed(int id) {
+  const uint8_t s = kFnInfo[id].safety;
+  return s == POSIX || (s == LINUX && g_policy == wire::kPolicyLinux);
+}
+
+bool alive(const ActiveHandler& h, uintptr_t sp) {
+  if (h.alt_hi) return sp >= h.alt_lo && sp < h.frame_sp;
+  return sp < h.frame_sp;
+}
+
+}  // namespace
+
+void leave_abandoned_handlers(uintptr_t sp) {
+  ThreadState& ts = t_state;
+  while (ts.depth > 0 && ts.depth <= kMaxHandlerDepth) {
+    const ActiveHandler& h = ts.active[ts.depth - 1];
+    if (alive(h, sp)) return;
+    // A jump left the handler. siglongjmp to sigsetjmp(env, 1) restored the
+    // mask; longjmp kept the handler's signal blocked.
+    ts.depth--;
+    ts.in_call = 0;
+    if (!check_enabled(wire::kLongjmpMask)) continue;
+    sigset_t now;
+    if (sys::sigprocmask(SIG_BLOCK, nullptr, &now) != 0 || !sigismember(&now, h.sig)) continue;
+    Finding f{wire::kLongjmpMask};
+    f.sig = h.sig;
+    f.handler = h.handler;
+    f.site = (uintptr_t)h.handler;
+    f.top = h.handler;
+    record(f);
+  }
+}
+
+CallScope::CallScope(int id, void* real_fn, void* caller) {
+  ThreadState& ts = t_state;
+  if (ts.in_shim) return;
+  if (ts.depth > 0) {
+    leave_abandoned_handlers(current_sp());
+  }
+  if (ts.depth > 0) {
+    if (ts.in_call == 0 && !allowed(id) && check_enabled(wire::kUnsafeCall)) {
+      const ActiveHandler& h = ts.active[(ts.depth < kMaxHandlerDepth ? ts.depth : kMaxHandlerDepth) - 1];
+      Finding f{wire::kUnsafeCall};
+      f.sig = h.sig;
+      f.fn = id;
+      f.handler = h.handler;
+      f.site = (uintptr_t)caller;
+      f.top = real_fn;
+      record(f);
+    }
+    ts.in_call++;
+    counted_ = true;
+  }
+  if (g_armed[id]) eintr_ = on_call_point(id);
+}
+
+CallScope::~CallScope() {
+  if (counted_) t_state.in_call--;
+}
+
+}  // namespace sigstorm

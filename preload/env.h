@@ -1,0 +1,13 @@
+// What a child process needs to stay under sigstorm, saved at start-up
+// (exec wrappers may run after the program rewrote its environment).
+#pragma once
+
+namespace sigstorm {
+
+struct SavedEnv {
+  char shim_path[1024];   // this library, as the loader mapped it
+  char run_file[1200];    // "SIGSTORM_RUN_FILE=..."
+};
+extern SavedEnv g_env;
+
+}  // namespace sigstorm

@@ -1,0 +1,43 @@
+// The program's signal handlers, kept by the shim: the kernel only ever
+// sees our trampoline, which runs the program's handler under the checks.
+#pragma once
+
+#include <signal.h>
+#include <stdint.h>
+
+#include <atomic>
+
+namespace sigstorm {
+
+constexpr int kNsig = 65;
+
+// One word per signal, so a handler never reads half an update.
+enum : uint64_t {
+  kActHandlerMask = (1ull << 56) - 1,
+  kActManaged = 1ull << 56,    // the kernel runs our trampoline for it
+  kActSiginfo = 1ull << 57,    // the program asked for SA_SIGINFO
+  kActResetHand = 1ull << 58,  // SA_RESETHAND: one shot
+  kActOnStack = 1ull << 59,    // SA_ONSTACK
+  kActNoDefer = 1ull << 60,    // SA_NODEFER
+  kActCatcher = 1ull << 61,    // our fatal-signal catcher; the program sees SIG_DFL
+};
+
+extern std::atomic<uint64_t> g_actions[kNsig];
+
+inline bool is_fatal_signal(int sig) {
+  return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGABRT;
+}
+
+// Installs the crash catchers for fatal signals the program leaves at SIG_DFL
+// (done once the program installs its first handler).
+void install_crash_catchers();
+// Records handler-crash when a fatal signal arrives while a handler runs.
+void crash_in_handler(int fatal_sig);
+void crash_catcher(int sig, siginfo_t* info, void* uc);
+void trampoline(int sig, siginfo_t* info, void* uc);
+
+// Leaves handlers that a jump abandoned (longjmp/siglongjmp out of a
+// handler): `sp` is the stack pointer of code that runs now.
+void leave_abandoned_handlers(uintptr_t sp);
+
+}  // namespace sigstorm

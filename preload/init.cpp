@@ -1,0 +1,83 @@
+// Start-up: resolve the real functions, map the run file, load libunwind,
+// register the process. Runs before the program's constructors.
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+
+#include "preload/env.h"
+#include "preload/inject.h"
+#include "preload/recorder.h"
+#include "preload/stack.h"
+#include "preload/state.h"
+#include "preload/sys.h"
+#include "preload/table.h"
+
+namespace sigstorm {
+
+SavedEnv g_env;
+
+namespace {
+
+const char* find_env(const char* name) {
+  size_t n = __builtin_strlen(name);
+  for (char** e = environ; e && *e; ++e)
+    if (__builtin_strncmp(*e, name, n) == 0 && (*e)[n] == '=') return *e + n + 1;
+  return nullptr;
+}
+
+void copy(char* dst, size_t cap, const char* a, const char* b = "") {
+  size_t i = 0;
+  for (; *a && i + 1 < cap; ++a) dst[i++] = *a;
+  for (; *b && i + 1 < cap; ++b) dst[i++] = *b;
+  dst[i] = 0;
+}
+
+void warn(const char* what) {
+  static const char prefix[] = "sigstorm: warning: ";
+  sys::write(2, prefix, sizeof prefix - 1);
+  sys::write(2, what, __builtin_strlen(what));
+  sys::write(2, "\n", 1);
+}
+
+void map_run_file() {
+  const char* path = find_env(wire::kEnvRunFile);
+  if (!path || !*path) return;
+  copy(g_env.run_file, sizeof g_env.run_file, "SIGSTORM_RUN_FILE=", path);
+  long fd = sys::openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    warn("cannot open the run file; findings of this process are lost");
+    return;
+  }
+  long addr = sys::mmap(nullptr, wire::kFileSize, PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, 0);
+  sys::close((int)fd);  // the mapping needs no descriptor: closing all fds is harmless
+  if (addr < 0 && addr > -4096) {
+    warn("cannot map the run file; findings of this process are lost");
+    return;
+  }
+  auto* run = (wire::Header*)addr;
+  if (run->magic != wire::kMagic || run->version != wire::kVersion || run->header_size != sizeof(wire::Header)) {
+    warn("the run file is from another sigstorm version; findings of this process are lost");
+    sys::munmap(run, wire::kFileSize);
+    return;
+  }
+  g_run = run;
+  g_checks = run->config.checks;
+  g_policy = run->config.policy;
+}
+
+void after_fork_child() { recorder_after_fork(); }
+
+__attribute__((constructor(101))) void sigstorm_init() {
+  real::resolve_all();
+  Dl_info self;
+  if (dladdr((void*)&sigstorm_init, &self) && self.dli_fname)
+    copy(g_env.shim_path, sizeof g_env.shim_path, self.dli_fname);
+  map_run_file();
+  stack_init();
+  process_start();
+  pthread_atfork(nullptr, nullptr, after_fork_child);
+  inject_init();
+}
+
+}  // namespace
+}  // namespace sigstorm

@@ -1,0 +1,148 @@
+#include "preload/recorder.h"
+
+#include <errno.h>
+
+#include "preload/stack.h"
+#include "preload/state.h"
+#include "preload/sys.h"
+#include "preload/table.h"
+
+namespace sigstorm {
+
+wire::Process* g_process = nullptr;
+
+namespace {
+
+constexpr uint32_t kSlots = 2048;  // power of two
+constexpr int32_t kDropped = -1;
+
+// index: 0 while the claiming thread writes the record, then record + 1.
+struct Slot {
+  std::atomic<uint64_t> key;
+  std::atomic<int32_t> index;
+};
+Slot g_merge[kSlots];
+
+uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  return h;
+}
+
+uint64_t key_of(const Finding& f) {
+  uint64_t h = mix(0, f.kind);
+  h = mix(h, (uint64_t)f.fn + 1);
+  h = mix(h, (uintptr_t)f.handler);
+  h = mix(h, f.site);
+  h = mix(h, (uint64_t)f.sig << 8 | (uint64_t)f.aux_signal);
+  return h ? h : 1;
+}
+
+void copy_name(char* dst, const char* src) {
+  uint32_t i = 0;
+  for (; src && src[i] && i < wire::kNameLen - 1; ++i) dst[i] = src[i];
+  dst[i] = 0;
+}
+
+int32_t append(const Finding& f, int tid) {
+  wire::Header* run = g_run;
+  uint32_t idx = run->next_record.fetch_add(1, std::memory_order_relaxed);
+  if (idx >= wire::kMaxRecords) {
+    run->dropped_records.fetch_add(1, std::memory_order_relaxed);
+    return kDropped;
+  }
+  wire::Record& r = run->records[idx];
+  r.state.store(wire::kWriting, std::memory_order_relaxed);
+  r.kind = f.kind;
+  r.pid = sys::getpid();
+  r.tid = tid;
+  r.signal = f.sig;
+  r.aux_signal = f.aux_signal;
+  r.errno_before = f.errno_before;
+  r.errno_after = f.errno_after;
+  r.function = f.fn >= 0 ? f.fn + 1 : 0;
+  copy_name(r.function_name, f.fn >= 0 ? kFnInfo[f.fn].name : nullptr);
+  resolve_one((uintptr_t)f.handler, 0, &r.handler);
+
+  RawStack raw;
+  if (f.top) {
+    raw.pc[0] = (uintptr_t)f.top;
+    raw.flags[0] = 0;
+    raw.n = 1;
+  }
+  capture_stack(&raw, f.skip_signal_frames);
+  resolve_frames(raw, r.frames);
+  r.nframes = raw.n;
+  r.count.store(1, std::memory_order_relaxed);
+  r.state.store(wire::kReady, std::memory_order_release);
+  return (int32_t)idx;
+}
+
+}  // namespace
+
+void record(const Finding& f) {
+  if (!g_run) return;
+  ThreadState& ts = t_state;
+  if (ts.in_shim) return;  // a fault inside our own bookkeeping: let it be
+  const int saved_errno = errno;
+  ts.in_shim++;
+  {
+    sys::BlockAll blocked;
+    if (!ts.tid) ts.tid = sys::gettid();
+    const uint64_t key = key_of(f);
+    wire::Header* run = g_run;
+    for (uint32_t probe = 0; probe < kSlots; ++probe) {
+      Slot& s = g_merge[(key + probe) & (kSlots - 1)];
+      uint64_t k = s.key.load(std::memory_order_acquire);
+      if (k == 0) {
+        uint64_t expected = 0;
+        if (s.key.compare_exchange_strong(expected, key)) {
+          int32_t idx = append(f, ts.tid);
+          s.index.store(idx >= 0 ? idx + 1 : kDropped, std::memory_order_release);
+          break;
+        }
+        k = expected;
+      }
+      if (k != key) continue;
+      int32_t idx = s.index.load(std::memory_order_acquire);
+      // Another thread is writing this very finding: it takes microseconds.
+      for (int spin = 0; idx == 0 && spin < 1000000; ++spin) {
+        sys::cpu_relax();
+        idx = s.index.load(std::memory_order_acquire);
+      }
+      if (idx > 0) run->records[idx - 1].count.fetch_add(1, std::memory_order_relaxed);
+      else run->dropped_records.fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+  }
+  ts.in_shim--;
+  errno = saved_errno;
+}
+
+void process_start() {
+  wire::Header* run = g_run;
+  if (!run) return;
+  uint32_t idx = run->next_process.fetch_add(1);
+  if (idx >= wire::kMaxProcesses) {
+    run->dropped_processes.fetch_add(1);
+    g_process = nullptr;
+    return;
+  }
+  wire::Process& p = run->processes[idx];
+  p.pid = sys::getpid();
+  p.ppid = sys::getppid();
+  long n = sys::readlink("/proc/self/exe", p.exe, sizeof p.exe - 1);
+  p.exe[n > 0 ? n : 0] = 0;
+  p.state.store(wire::kReady, std::memory_order_release);
+  g_process = &p;
+}
+
+void recorder_after_fork() {
+  for (Slot& s : g_merge) {
+    s.key.store(0, std::memory_order_relaxed);
+    s.index.store(0, std::memory_order_relaxed);
+  }
+  t_state.tid = 0;
+  process_start();
+}
+
+}  // namespace sigstorm

@@ -1,0 +1,35 @@
+// Findings go straight into the run file (inject/record_format.h): merged
+// per process in a lock-free table, appended with atomics otherwise.
+#pragma once
+
+#include <stdint.h>
+
+#include "inject/record_format.h"
+
+namespace sigstorm {
+
+struct Finding {
+  wire::Kind kind;
+  int sig = 0;              // the signal whose handler ran
+  int aux_signal = 0;       // crash: the fatal signal; reentrancy: the nested one
+  int errno_before = 0;
+  int errno_after = 0;
+  int fn = -1;              // functions.def row, or -1
+  void* handler = nullptr;  // the program's handler
+  uintptr_t site = 0;       // what makes two findings "the same": call site, fault pc
+  void* top = nullptr;      // a synthetic innermost frame (the called function), or null
+  int skip_signal_frames = 0;
+};
+
+// Safe in any context, including a fault handler: no locks, no allocation,
+// errno preserved, signals blocked while it writes.
+void record(const Finding& f);
+
+// Registers this process in the run file (start-up, and in a fork child).
+void process_start();
+// Forget the parent's merge table (fork child).
+void recorder_after_fork();
+
+extern wire::Process* g_process;
+
+}  // namespace sigstorm

@@ -1,0 +1,130 @@
+// sigaction, signal, sigset, bsd_signal, sysv_signal: the program's handler
+// goes into g_actions, the kernel gets the trampoline with the program's own
+// flags and mask, and every query answers with what the program installed.
+#include <errno.h>
+
+#include "preload/handlers.h"
+#include "preload/interpose.h"
+#include "preload/sys.h"
+
+namespace sigstorm {
+
+std::atomic<uint64_t> g_actions[kNsig];
+
+namespace {
+
+std::atomic<bool> g_catchers_wanted{false};
+
+bool is_function(void* h) { return h != (void*)SIG_DFL && h != (void*)SIG_IGN && h != (void*)SIG_ERR; }
+
+uint64_t pack(const struct sigaction& act) {
+  uint64_t w = ((uintptr_t)act.sa_sigaction & kActHandlerMask) | kActManaged;
+  if (act.sa_flags & SA_SIGINFO) w |= kActSiginfo;
+  if (act.sa_flags & SA_RESETHAND) w |= kActResetHand;
+  if (act.sa_flags & SA_ONSTACK) w |= kActOnStack;
+  if (act.sa_flags & SA_NODEFER) w |= kActNoDefer;
+  return w;
+}
+
+// What the program would have read back without us.
+void unwrap(uint64_t prev, struct sigaction* old) {
+  if ((void*)old->sa_sigaction == (void*)trampoline && (prev & kActManaged)) {
+    old->sa_sigaction = (void (*)(int, siginfo_t*, void*))(prev & kActHandlerMask);
+    if (!(prev & kActSiginfo)) old->sa_flags &= ~SA_SIGINFO;
+  } else if ((void*)old->sa_sigaction == (void*)crash_catcher) {
+    old->sa_handler = SIG_DFL;
+    old->sa_flags = 0;
+    sigemptyset(&old->sa_mask);
+  }
+}
+
+// The sigaction every entry point funnels into.
+int install(int sig, const struct sigaction* act, struct sigaction* old) {
+  auto fn = real_fn(real::sigaction);
+  if (sig <= 0 || sig >= kNsig || sig == SIGKILL || sig == SIGSTOP) return fn(sig, act, old);
+  const uint64_t prev = g_actions[sig].load(std::memory_order_acquire);
+  int r;
+  if (!act) {
+    r = fn(sig, nullptr, old);
+  } else if (is_function((void*)act->sa_sigaction)) {
+    struct sigaction ours = *act;
+    ours.sa_sigaction = trampoline;
+    ours.sa_flags |= SA_SIGINFO;
+    // Publish before the kernel can deliver to the trampoline.
+    g_actions[sig].store(pack(*act), std::memory_order_release);
+    r = fn(sig, &ours, old);
+    if (r != 0) g_actions[sig].store(prev, std::memory_order_release);
+    else if (!g_catchers_wanted.exchange(true)) install_crash_catchers();
+  } else if (act->sa_handler == SIG_DFL && is_fatal_signal(sig) && g_catchers_wanted.load()) {
+    // Keep catching crashes in handlers; the program still reads SIG_DFL.
+    struct sigaction ours = {};
+    ours.sa_sigaction = crash_catcher;
+    ours.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&ours.sa_mask);
+    r = fn(sig, &ours, old);
+    if (r == 0) g_actions[sig].store(kActCatcher, std::memory_order_release);
+  } else {
+    r = fn(sig, act, old);
+    if (r == 0) g_actions[sig].store(0, std::memory_order_release);
+  }
+  if (r == 0 && old) unwrap(prev, old);
+  return r;
+}
+
+// The BSD/SysV/System V entry points keep glibc's exact semantics (flags,
+// siginterrupt state, SIG_HOLD) by calling the real function, then moving
+// whatever handler it installed behind the trampoline.
+sighandler_t adopt(int sig, sighandler_t returned) {
+  if (returned == SIG_ERR || sig <= 0 || sig >= kNsig) return returned;
+  const uint64_t prev = g_actions[sig].load(std::memory_order_acquire);
+  auto fn = real_fn(real::sigaction);
+  struct sigaction now;
+  if (fn(sig, nullptr, &now) == 0) {
+    void* h = (void*)now.sa_sigaction;
+    if (!is_function(h)) g_actions[sig].store(0, std::memory_order_release);
+    else if (h != (void*)trampoline && h != (void*)crash_catcher) install(sig, &now, nullptr);
+  }
+  if ((void*)returned == (void*)trampoline && (prev & kActManaged))
+    return (sighandler_t)(prev & kActHandlerMask);
+  if ((void*)returned == (void*)crash_catcher) return SIG_DFL;
+  return returned;
+}
+
+}  // namespace
+
+void install_crash_catchers() {
+  auto fn = real_fn(real::sigaction);
+  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) {
+    if (g_actions[sig].load() != 0) continue;  // the program's own handler
+    struct sigaction cur;
+    if (fn(sig, nullptr, &cur) != 0 || cur.sa_handler != SIG_DFL) continue;  // SIG_IGN stays
+    struct sigaction ours = {};
+    ours.sa_sigaction = crash_catcher;
+    ours.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&ours.sa_mask);
+    if (fn(sig, &ours, nullptr) == 0) g_actions[sig].store(kActCatcher, std::memory_order_release);
+  }
+}
+
+}  // namespace sigstorm
+
+using namespace sigstorm;
+
+#define SIGSTORM_INSTALL_CALL(id, expr)          \
+  auto fn = real_fn(real::sigaction);            \
+  SIGSTORM_INTERCEPT(id, expr)
+
+SIGSTORM_WRAPPER(int, sigaction, (int sig, const struct sigaction* act, struct sigaction* old)) {
+  SIGSTORM_INSTALL_CALL(fn_sigaction, install(sig, act, old));
+}
+
+#define SIGSTORM_LEGACY_SIGNAL(name)                                    \
+  SIGSTORM_WRAPPER(sighandler_t, name, (int sig, sighandler_t h)) {     \
+    auto fn = real_fn(real::name);                                      \
+    SIGSTORM_INTERCEPT(fn_##name, adopt(sig, fn(sig, h)));              \
+  }
+SIGSTORM_LEGACY_SIGNAL(signal)
+SIGSTORM_LEGACY_SIGNAL(bsd_signal)
+SIGSTORM_LEGACY_SIGNAL(sysv_signal)
+SIGSTORM_LEGACY_SIGNAL(__sysv_signal)
+SIGSTORM_LEGACY_SIGNAL(sigset)

@@ -1,0 +1,42 @@
+// Per-thread and per-process state of the shim. Everything here is read on
+// the hot path of every interposed call, so it is TLS initial-exec or a
+// plain global, never behind a lock.
+#pragma once
+
+#include <stdint.h>
+
+#include "inject/record_format.h"
+
+namespace sigstorm {
+
+constexpr int kMaxHandlerDepth = 16;
+
+// One handler running on this thread, as the trampoline entered it.
+struct ActiveHandler {
+  int sig;
+  void* handler;
+  uintptr_t frame_sp;  // the trampoline's stack pointer: below it is the handler
+  uintptr_t alt_lo;    // when it runs on the sigaltstack: that stack's range
+  uintptr_t alt_hi;
+};
+
+struct ThreadState {
+  int depth;     // handlers running on this thread (may exceed kMaxHandlerDepth)
+  int in_call;   // interposed calls in progress inside the current handler
+  int in_shim;   // the shim's own work: never checked, never injected into
+  int tid;       // cached gettid(), 0 until first needed
+  ActiveHandler active[kMaxHandlerDepth];
+};
+
+extern __thread ThreadState t_state __attribute__((tls_model("initial-exec")));
+
+// The run file, mapped at start-up; null when the shim runs without the CLI.
+extern wire::Header* g_run;
+extern uint32_t g_checks;  // wire::check_bit mask, copied from the run file
+extern uint32_t g_policy;  // wire::Policy
+
+inline bool check_enabled(wire::Kind k) { return (g_checks & wire::check_bit(k)) != 0; }
+
+inline uintptr_t current_sp() { return (uintptr_t)__builtin_frame_address(0); }
+
+}  // namespace sigstorm

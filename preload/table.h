@@ -1,0 +1,40 @@
+// The shim's view of inject/functions.def: ids, attributes and pointers to
+// the real functions, all generated from the one table.
+#pragma once
+
+#include <stdint.h>
+
+#include "preload/libc_types.h"
+
+namespace sigstorm {
+
+enum FnId : int {
+#define SIGSTORM_FN(name, ...) fn_##name,
+#include "inject/functions.def"
+  kFnCount
+};
+
+// Attributes, as the table spells them.
+enum : uint8_t { POSIX = 0, LINUX = 1, UNSAFE = 2 };
+enum : uint8_t { BLOCKS = 1, INTR = 2, RESTARTS = 4, VERSIONED = 8 };
+
+struct FnInfo {
+  const char* name;
+  uint8_t safety;
+  uint8_t flags;
+};
+extern const FnInfo kFnInfo[kFnCount];
+
+namespace real {
+#define SIGSTORM_FN(name, ret, params, args, family, safety, flags) extern ret(*name) params;
+#include "inject/functions.def"
+
+// Fills in every pointer above (once; cheap to call again). Safe to call
+// from the first interposed call of the process, before constructors run.
+void resolve_all();
+// True while resolve_all() runs on this thread: allocation then comes from
+// a static arena, since dlsym itself may allocate.
+bool resolving();
+}  // namespace real
+
+}  // namespace sigstorm

@@ -1,0 +1,148 @@
+// The handler every managed signal really runs: marks the thread as in a
+// handler, runs the program's handler, and checks what it left behind.
+#include <errno.h>
+#include <ucontext.h>
+
+#include "preload/handlers.h"
+#include "preload/recorder.h"
+#include "preload/state.h"
+#include "preload/sys.h"
+#include "preload/table.h"
+
+namespace sigstorm {
+namespace {
+
+bool ignored_by_default(int sig) {
+  return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+}
+
+// The program switched this signal to SIG_DFL/SIG_IGN after the kernel chose
+// our trampoline: do what the new disposition would have done.
+void redeliver(int sig) {
+  if (ignored_by_default(sig)) return;
+  struct sigaction now;
+  if (real::sigaction(sig, nullptr, &now) != 0 || now.sa_handler == SIG_IGN) return;
+  if ((void*)now.sa_sigaction == (void*)trampoline) return;
+  sys::tgkill(sys::getpid(), sys::gettid(), sig);  // pending until we return
+}
+
+void note_reentrancy(const ThreadState& ts, int sig, void* handler) {
+  const int n = ts.depth < kMaxHandlerDepth ? ts.depth : kMaxHandlerDepth;
+  for (int i = 0; i < n; ++i) {
+    if (ts.active[i].handler != handler) continue;
+    Finding f{wire::kReentrancy};
+    f.sig = ts.active[i].sig;
+    f.aux_signal = sig;
+    f.handler = handler;
+    f.site = (uintptr_t)handler;
+    f.top = handler;
+    record(f);
+    return;
+  }
+}
+
+void note_crash(const ThreadState& ts, int fatal_sig) {
+  const ActiveHandler& h = ts.active[(ts.depth < kMaxHandlerDepth ? ts.depth : kMaxHandlerDepth) - 1];
+  Finding f{wire::kHandlerCrash};
+  f.sig = h.sig;
+  f.aux_signal = fatal_sig;
+  f.handler = h.handler;
+  f.skip_signal_frames = 1;
+  f.site = (uintptr_t)h.handler;
+  record(f);
+}
+
+uintptr_t interrupted_sp(void* uc, uintptr_t fallback) {
+  if (!uc) return fallback;
+#if defined(__x86_64__)
+  return (uintptr_t)((ucontext_t*)uc)->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+  return (uintptr_t)((ucontext_t*)uc)->uc_mcontext.sp;
+#else
+  return fallback;
+#endif
+}
+
+}  // namespace
+
+void crash_in_handler(int fatal_sig) {
+  ThreadState& ts = t_state;
+  if (ts.depth > 0 && check_enabled(wire::kHandlerCrash)) note_crash(ts, fatal_sig);
+}
+
+void trampoline(int sig, siginfo_t* info, void* uc) {
+  const int saved_errno = errno;
+  ThreadState& ts = t_state;
+  uint64_t act = g_actions[sig].load(std::memory_order_acquire);
+  if (!(act & kActManaged)) {
+    redeliver(sig);
+    errno = saved_errno;
+    return;
+  }
+  void* handler = (void*)(act & kActHandlerMask);
+  if (act & kActResetHand) {
+    // The kernel already reset its side to SIG_DFL; so does our table.
+    g_actions[sig].compare_exchange_strong(act, 0, std::memory_order_acq_rel);
+  }
+  const uintptr_t sp = current_sp();
+  if (ts.depth > 0) {
+    // Judge by where the interrupted code was: inside the running handler,
+    // or back in code a jump returned to.
+    leave_abandoned_handlers(interrupted_sp(uc, sp));
+    if (ts.depth > 0 && check_enabled(wire::kReentrancy)) note_reentrancy(ts, sig, handler);
+    if (ts.depth > 0 && is_fatal_signal(sig)) crash_in_handler(sig);
+  }
+  if (ts.depth < kMaxHandlerDepth) {
+    ActiveHandler& a = ts.active[ts.depth];
+    a.sig = sig;
+    a.handler = handler;
+    a.frame_sp = sp;
+    a.alt_lo = a.alt_hi = 0;
+    if (act & kActOnStack) {
+      stack_t ss;
+      if (sys::sigaltstack(nullptr, &ss) == 0 && (ss.ss_flags & SS_ONSTACK)) {
+        a.alt_lo = (uintptr_t)ss.ss_sp;
+        a.alt_hi = (uintptr_t)ss.ss_sp + ss.ss_size;
+      }
+    }
+  }
+  const int saved_in_call = ts.in_call;
+  ts.in_call = 0;
+  ts.depth++;
+  errno = saved_errno;
+  if (act & kActSiginfo)
+    ((void (*)(int, siginfo_t*, void*))handler)(sig, info, uc);
+  else
+    ((void (*)(int))handler)(sig);
+  ts.depth--;
+  ts.in_call = saved_in_call;
+  const int after = errno;
+  if (after != saved_errno && check_enabled(wire::kErrnoClobber)) {
+    Finding f{wire::kErrnoClobber};
+    f.sig = sig;
+    f.handler = handler;
+    f.errno_before = saved_errno;
+    f.errno_after = after;
+    f.site = (uintptr_t)handler;
+    f.top = handler;
+    record(f);
+  }
+  // errno stays as the handler left it: sigstorm reports, never repairs.
+}
+
+void crash_catcher(int sig, siginfo_t* info, void* uc) {
+  const int saved_errno = errno;
+  if (t_state.in_shim == 0) crash_in_handler(sig);
+  // Die exactly as without us: default action, same signal.
+  struct sigaction dfl = {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  real::sigaction(sig, &dfl, nullptr);
+  g_actions[sig].store(0, std::memory_order_release);
+  // A fault re-executes the faulting instruction on return; a signal that was
+  // sent (kill, raise, abort) must be sent again.
+  if (info == nullptr || info->si_code <= 0) sys::tgkill(sys::getpid(), sys::gettid(), sig);
+  errno = saved_errno;
+}
+
+}  // namespace sigstorm
