@@ -47,7 +47,8 @@ enum Policy : uint32_t { kPolicyPosix = 0, kPolicyLinux = 1 };
 // Frame::module is 1 + an index into Header modules, or 0 when the address
 // could not be placed in a mapped file (then offset is the absolute address).
 enum FrameFlags : uint32_t {
-  kFrameSignal = 1,     // a signal frame: the kernel called a handler here
+  kFrameSignal = 1,     // a signal interrupted this frame here (exact pc): a
+                        // handler ran on top of it ("<signal handler called>")
   kFrameCallsite = 2,   // a return address: symbolize offset - 1
 };
 

@@ -16,7 +16,7 @@ bool from_arena(const void* p) {
   return (const char*)p >= g_arena && (const char*)p < g_arena + sizeof g_arena;
 }
 
-void* arena_alloc(size_t n) {
+__attribute__((noinline, cold)) void* arena_alloc(size_t n) {
   n = (n + 15) & ~size_t{15};
   size_t at = g_arena_used.fetch_add(n);
   if (at + n > sizeof g_arena) return nullptr;

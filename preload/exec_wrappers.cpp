@@ -120,21 +120,21 @@ SIGSTORM_WRAPPER(int, execl, (const char* path, const char* arg, ...)) {
   SIGSTORM_GATHER_ARGS(arg, argv, envp, false)
   auto fn = real_fn(real::execl);
   auto ve = real_fn(real::execve);
-  SIGSTORM_INTERCEPT(fn_execl, with_sigstorm_env(envp, [&](char* const* e) { return ve(path, (char* const*)argv, e); }));
+  SIGSTORM_INTERCEPT_REF(fn_execl, with_sigstorm_env(envp, [&](char* const* e) { return ve(path, (char* const*)argv, e); }));
 }
 
 SIGSTORM_WRAPPER(int, execle, (const char* path, const char* arg, ...)) {
   SIGSTORM_GATHER_ARGS(arg, argv, envp, true)
   auto fn = real_fn(real::execle);
   auto ve = real_fn(real::execve);
-  SIGSTORM_INTERCEPT(fn_execle, with_sigstorm_env(envp, [&](char* const* e) { return ve(path, (char* const*)argv, e); }));
+  SIGSTORM_INTERCEPT_REF(fn_execle, with_sigstorm_env(envp, [&](char* const* e) { return ve(path, (char* const*)argv, e); }));
 }
 
 SIGSTORM_WRAPPER(int, execlp, (const char* file, const char* arg, ...)) {
   SIGSTORM_GATHER_ARGS(arg, argv, envp, false)
   auto fn = real_fn(real::execlp);
   auto vpe = real_fn(real::execvpe);
-  SIGSTORM_INTERCEPT(fn_execlp, with_sigstorm_env(envp, [&](char* const* e) { return vpe(file, (char* const*)argv, e); }));
+  SIGSTORM_INTERCEPT_REF(fn_execlp, with_sigstorm_env(envp, [&](char* const* e) { return vpe(file, (char* const*)argv, e); }));
 }
 
 #define SIGSTORM_SPAWN(name)                                                                      \

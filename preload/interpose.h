@@ -67,25 +67,33 @@ inline R eintr_value() {
 
 namespace sigstorm {
 
+// The slow path, out of line so the fast path needs no stack frame.
+template <class F>
+__attribute__((noinline, cold)) auto intercept_slow(int id, void* fn, void* caller, F call)
+    -> decltype(call()) {
+  CallScope scope(id, fn, caller);
+  if (__builtin_expect(scope.fail_with_eintr(), 0)) {
+    errno = EINTR;
+    return eintr_value<decltype(call())>();
+  }
+  return call();
+}
+
 // The shared discipline: CALL is a lambda calling the real function `fn`;
 // CALLER is the program's return address (what makes findings distinct).
 template <class F>
 __attribute__((always_inline)) inline auto intercept(int id, void* fn, void* caller, F&& call)
     -> decltype(call()) {
-  ThreadState& ts = t_state;
-  if (__builtin_expect((ts.depth | g_armed[id]) != 0, 0)) {
-    CallScope scope(id, fn, caller);
-    if (__builtin_expect(scope.fail_with_eintr(), 0)) {
-      errno = EINTR;
-      return eintr_value<decltype(call())>();
-    }
-    return call();
-  }
-  return call();
+  if (__builtin_expect((t_state.depth | g_armed[id]) == 0, 1)) return call();
+  return intercept_slow(id, fn, caller, call);
 }
 
 }  // namespace sigstorm
 
 // The body of a generated wrapper: `fn` is the real function.
 #define SIGSTORM_INTERCEPT(id, expr) \
+  return ::sigstorm::intercept(id, (void*)fn, __builtin_return_address(0), [=]() { return expr; })
+
+// The same, for wrappers whose call needs locals by reference (stack arrays).
+#define SIGSTORM_INTERCEPT_REF(id, expr) \
   return ::sigstorm::intercept(id, (void*)fn, __builtin_return_address(0), [&]() { return expr; })

@@ -81,37 +81,32 @@ void capture_stack(RawStack* out, int skip_signal_frames) {
   unw_context_t uc;
   unw_cursor_t cursor;
   if (g_unw.getcontext(&uc) != 0 || g_unw.init_local(&cursor, &uc) != 0) return;
-  bool leading = true;     // still in the shim's own frames at the top
-  bool exact_next = false; // the frame after a signal frame holds an exact pc
+  const uint32_t first = out->n;  // frames before this one were given by the caller
   int guard = 0;
   do {
     unw_word_t ip = 0;
-    if (g_unw.get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
-    const bool sig = g_unw.is_signal_frame(&cursor) > 0;
-    if (++guard > 256) break;
-    if (sig) {
+    if (g_unw.get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0 || ++guard > 256) break;
+    // libunwind flags the frame a signal interrupted: its pc is exact, and
+    // the frame just above it is the kernel's sigreturn trampoline.
+    const bool interrupted = g_unw.is_signal_frame(&cursor) > 0;
+    if (in_shim_text(ip)) continue;  // our wrappers and trampoline are noise
+    uint32_t flags = wire::kFrameCallsite;
+    if (interrupted) {
+      if (out->n > first) out->n--;  // drop the sigreturn trampoline
       if (skip_signal_frames > 0) {
+        // A fault handler's capture: start at the faulting instruction.
         --skip_signal_frames;
-        leading = false;
-        exact_next = true;
-        continue;
+        out->n = first;
+        flags = 0;
+      } else {
+        flags = wire::kFrameSignal;
       }
-      if (out->n < wire::kMaxFrames) {
-        out->pc[out->n] = ip;
-        out->flags[out->n++] = wire::kFrameSignal;
-      }
-      exact_next = true;
-      continue;
+    } else if (skip_signal_frames > 0) {
+      continue;  // still inside the fault handler, above the fault
     }
-    if (in_shim_text(ip)) {
-      continue;  // our wrappers and trampoline are noise in the program's stack
-    }
-    if (leading && skip_signal_frames > 0) continue;  // still above the fault
-    leading = false;
     if (out->n >= wire::kMaxFrames) break;
     out->pc[out->n] = ip;
-    out->flags[out->n++] = exact_next ? 0u : (uint32_t)wire::kFrameCallsite;
-    exact_next = false;
+    out->flags[out->n++] = flags;
   } while (g_unw.step(&cursor) > 0);
 }
 
