@@ -113,6 +113,10 @@ struct Config {
   uint32_t injection_count;
   uint32_t reserved;
   Injection injections[kMaxInjections];
+  // The CLI's pid: the process it started is the one whose parent this is.
+  // after:/every: timers run in that process only, not in its children.
+  int32_t cli_pid;
+  uint32_t reserved2;
 };
 
 struct Process {
@@ -127,6 +131,23 @@ struct Process {
   uint32_t reserved;
 };
 
+constexpr uint32_t kMaxActive = 512;
+
+// A thread running a handler, published for the CLI's hang watchdog: the
+// shim's own threads could hang with the program, the CLI cannot.
+struct Active {
+  std::atomic<uint64_t> since_ns;  // CLOCK_MONOTONIC at handler entry; 0: idle
+  std::atomic<int32_t> tid;        // owner thread; 0: slot free
+  int32_t pid;
+  int32_t signal;
+  std::atomic<int32_t> function;   // 1 + row of the interposed call in progress, 0: none
+  uint64_t handler;                // absolute address (symbolized via a Record)
+};
+
+// The probe signal: the watchdog sends it to a hung thread, whose stack the
+// shim then records as a handler-hang finding.
+constexpr int kProbeSignalFromMax = 0;  // SIGRTMAX - this
+
 struct Header {
   uint32_t magic;
   uint32_t version;
@@ -140,6 +161,7 @@ struct Header {
   std::atomic<uint64_t> dropped_records;    // findings that found no room
   std::atomic<uint64_t> dropped_processes;
   Module modules[kMaxModules];
+  Active active[kMaxActive];
   Process processes[kMaxProcesses];
   Record records[kMaxRecords];
 };

@@ -39,6 +39,7 @@ void leave_abandoned_handlers(uintptr_t sp) {
     // mask; longjmp kept the handler's signal blocked.
     ts.depth--;
     ts.in_call = 0;
+    if (ts.depth == 0) publish_handler_exit();
     if (!check_enabled(wire::kLongjmpMask)) continue;
     sigset_t now;
     if (sys::sigprocmask(SIG_BLOCK, nullptr, &now) != 0 || !sigismember(&now, h.sig)) continue;
@@ -70,12 +71,20 @@ CallScope::CallScope(int id, void* real_fn, void* caller) {
     }
     ts.in_call++;
     counted_ = true;
+    if (ts.published) {
+      // What the thread is blocked in, should the watchdog find it stuck.
+      prev_fn_ = ts.published->function.exchange(id + 1, std::memory_order_relaxed);
+    }
+    if (ts.handler_arm) on_handler_call();
   }
   if (g_armed[id]) eintr_ = on_call_point(id);
 }
 
 CallScope::~CallScope() {
-  if (counted_) t_state.in_call--;
+  if (!counted_) return;
+  ThreadState& ts = t_state;
+  ts.in_call--;
+  if (ts.published) ts.published->function.store(prev_fn_, std::memory_order_relaxed);
 }
 
 }  // namespace sigstorm

@@ -20,7 +20,19 @@ enum : uint64_t {
   kActOnStack = 1ull << 59,    // SA_ONSTACK
   kActNoDefer = 1ull << 60,    // SA_NODEFER
   kActCatcher = 1ull << 61,    // our fatal-signal catcher; the program sees SIG_DFL
+  kActProbe = 1ull << 62,      // our hang probe handler; the program sees SIG_DFL
 };
+
+// The signal the CLI's watchdog sends to a thread stuck in a handler.
+int probe_signal();
+void install_probe();
+void hang_probe(int sig, siginfo_t* info, void* uc);
+// True (and the probe handled) when this delivery is the watchdog's probe.
+bool is_probe(int sig, const siginfo_t* info);
+
+// The watchdog table: publish the outermost handler of this thread.
+void publish_handler_entry(int sig, void* handler);
+void publish_handler_exit();
 
 extern std::atomic<uint64_t> g_actions[kNsig];
 

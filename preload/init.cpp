@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include "preload/env.h"
+#include "preload/handlers.h"
 #include "preload/inject.h"
 #include "preload/recorder.h"
 #include "preload/stack.h"
@@ -65,7 +66,24 @@ void map_run_file() {
   g_policy = run->config.policy;
 }
 
-void after_fork_child() { recorder_after_fork(); }
+// exec keeps the pid and the main thread's tid: a handler that called execve
+// left its watchdog slot behind.
+void release_stale_slots() {
+  if (!g_run) return;
+  const int pid = sys::getpid();
+  for (wire::Active& a : g_run->active) {
+    if (a.tid.load(std::memory_order_relaxed) == pid && a.pid == pid) {
+      a.since_ns.store(0, std::memory_order_relaxed);
+      a.tid.store(0, std::memory_order_release);
+    }
+  }
+}
+
+void after_fork_child() {
+  t_state.published = nullptr;  // the parent thread's slot
+  recorder_after_fork();
+  inject_after_fork();
+}
 
 __attribute__((constructor(101))) void sigstorm_init() {
   real::resolve_all();
@@ -73,9 +91,11 @@ __attribute__((constructor(101))) void sigstorm_init() {
   if (dladdr((void*)&sigstorm_init, &self) && self.dli_fname)
     copy(g_env.shim_path, sizeof g_env.shim_path, self.dli_fname);
   map_run_file();
+  release_stale_slots();
   stack_init();
   process_start();
   pthread_atfork(nullptr, nullptr, after_fork_child);
+  install_probe();
   inject_init();
 }
 

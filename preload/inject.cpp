@@ -1,8 +1,224 @@
+// Fires --inject specs. Everything a firing decides comes from the spec, the
+// hit number and the run's seed, so the same seed and the same program input
+// give the same injections at call: points.
 #include "preload/inject.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+
+#include "inject/when.h"
+#include "preload/handlers.h"
+#include "preload/interpose.h"
+#include "preload/recorder.h"
+#include "preload/state.h"
+#include "preload/sys.h"
 
 namespace sigstorm {
 
-void inject_init() {}
-bool on_call_point(int) { return false; }
+double g_time_scale = 1.0;
+
+namespace {
+
+const wire::Injection* g_specs = nullptr;
+uint32_t g_nspecs = 0;
+uint32_t g_call_any = 0;  // call:* specs, as a bit mask
+std::atomic<uint64_t> g_hits[wire::kMaxInjections];   // per process
+std::atomic<uint64_t> g_fired[wire::kMaxInjections];  // per process
+bool g_timer_running = false;
+
+uint64_t splitmix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+// Does the hit-th hit of spec i fire? Counts the firing when it does.
+bool selects(uint32_t i, uint64_t hit) {
+  const wire::Injection& s = g_specs[i];
+  if (!when_selects(s.when_first, s.when_last, s.when_step, s.when_plus != 0, hit)) return false;
+  if (s.p_scaled != 0xffffffffu) {
+    const uint64_t r = splitmix(g_run->config.seed ^ splitmix((uint64_t)i << 40 ^ hit)) >> 32;
+    if (r >= s.p_scaled) return false;
+  }
+  if (s.max) {
+    uint64_t n = g_fired[i].load(std::memory_order_relaxed);
+    do {
+      if (n >= s.max) return false;
+    } while (!g_fired[i].compare_exchange_weak(n, n + 1));
+  } else {
+    g_fired[i].fetch_add(1, std::memory_order_relaxed);
+  }
+  if (g_process) g_process->fired[i].fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+// Sends the spec's signal. Returns true when it went to the calling thread.
+bool deliver(const wire::Injection& s) {
+  const int pid = sys::getpid();
+  switch (s.target) {
+    case wire::kTargetProcess:
+      sys::kill(pid, s.signal);
+      return false;
+    case wire::kTargetMain:
+      sys::tgkill(pid, pid, s.signal);
+      return t_state.tid == pid || sys::gettid() == pid;
+    default:
+      sys::tgkill(pid, sys::gettid(), s.signal);
+      return true;
+  }
+}
+
+// Would the kernel have failed the call with EINTR for this signal?
+bool interrupts(int sig, int fn) {
+  struct sigaction act;
+  if (real::sigaction(sig, nullptr, &act) != 0) return false;
+  if (act.sa_handler == SIG_IGN || act.sa_handler == SIG_DFL) return false;  // no handler ran
+  if ((act.sa_flags & SA_RESTART) && (kFnInfo[fn].flags & RESTARTS)) return false;
+  return true;
+}
+
+void fire_handler_specs(uint32_t armed) {
+  for (uint32_t i = 0; armed; ++i, armed >>= 1)
+    if (armed & 1) deliver(g_specs[i]);
+}
+
+// ---- after: and every: ----
+
+void* timer_main(void*) {
+  struct Next {
+    uint64_t at;
+    bool done;
+  } next[wire::kMaxInjections];
+  const uint64_t start = sys::now_ns();
+  for (uint32_t i = 0; i < g_nspecs; ++i) {
+    const wire::Injection& s = g_specs[i];
+    const bool timed = s.point == wire::kPointAfter || s.point == wire::kPointEvery;
+    next[i] = {start + s.duration_ns, !timed};
+  }
+  for (;;) {
+    uint64_t soonest = UINT64_MAX;
+    for (uint32_t i = 0; i < g_nspecs; ++i)
+      if (!next[i].done && next[i].at < soonest) soonest = next[i].at;
+    if (soonest == UINT64_MAX) return nullptr;
+    struct timespec ts = {(time_t)(soonest / 1000000000ull), (long)(soonest % 1000000000ull)};
+    sys::call6(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, (long)&ts, 0);
+    const uint64_t now = sys::now_ns();
+    for (uint32_t i = 0; i < g_nspecs; ++i) {
+      if (next[i].done || next[i].at > now) continue;
+      const wire::Injection& s = g_specs[i];
+      const uint64_t hit = g_hits[i].fetch_add(1) + 1;
+      if (selects(i, hit)) deliver(s);
+      if (s.point == wire::kPointAfter || (s.max && g_fired[i].load() >= s.max)) {
+        next[i].done = true;
+      } else {
+        // A late tick is not made up for: a storm keeps its rate, never bursts.
+        next[i].at += s.duration_ns;
+        if (next[i].at < now) next[i].at = now + s.duration_ns;
+      }
+    }
+  }
+}
+
+void start_timer_thread() {
+  bool any = false;
+  for (uint32_t i = 0; i < g_nspecs; ++i)
+    any |= g_specs[i].point == wire::kPointAfter || g_specs[i].point == wire::kPointEvery;
+  if (!any || g_timer_running) return;
+  if (g_run->config.cli_pid != 0 && sys::getppid() != g_run->config.cli_pid) return;
+  // Born with every signal blocked: the program's signals never land here.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 64 * 1024);
+  pthread_t t;
+  t_state.in_shim++;
+  g_timer_running = pthread_create(&t, &attr, timer_main, nullptr) == 0;
+  t_state.in_shim--;
+  pthread_attr_destroy(&attr);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+}  // namespace
+
+void inject_init() {
+  if (!g_run) return;
+  const wire::Config& c = g_run->config;
+  if (c.time_scale > 0) g_time_scale = c.time_scale;
+  g_specs = c.injections;
+  g_nspecs = c.injection_count < wire::kMaxInjections ? c.injection_count : wire::kMaxInjections;
+  for (uint32_t i = 0; i < g_nspecs; ++i) {
+    const wire::Injection& s = g_specs[i];
+    if (s.point != wire::kPointCall) continue;
+    if (s.function < 0) {
+      g_call_any |= 1u << i;
+      for (int id = 0; id < kFnCount; ++id) g_armed[id] = 1;
+    } else if (s.function < kFnCount) {
+      g_armed[s.function] = 1;
+    }
+  }
+  start_timer_thread();
+}
+
+void inject_after_fork() {
+  for (auto& h : g_hits) h.store(0, std::memory_order_relaxed);
+  for (auto& f : g_fired) f.store(0, std::memory_order_relaxed);
+  g_timer_running = false;  // threads do not survive fork; children get no timers
+}
+
+bool on_call_point(int id) {
+  ThreadState& ts = t_state;
+  const int cannot_block = ts.cannot_block;
+  ts.cannot_block = 0;
+  if (!g_specs || ts.in_shim) return false;
+  if (g_process) g_process->calls[id].fetch_add(1, std::memory_order_relaxed);
+  bool eintr = false;
+  for (uint32_t i = 0; i < g_nspecs; ++i) {
+    const wire::Injection& s = g_specs[i];
+    if (s.point != wire::kPointCall || (s.function != id && !(g_call_any >> i & 1))) continue;
+    const uint64_t hit = g_hits[i].fetch_add(1, std::memory_order_relaxed) + 1;
+    if (!selects(i, hit)) continue;
+    const bool to_me = deliver(s);  // an unblocked signal runs its handler right here
+    if (s.mode == wire::kModeEintr && to_me && !cannot_block && (kFnInfo[id].flags & INTR) &&
+        interrupts(s.signal, id))
+      eintr = true;
+  }
+  return eintr;
+}
+
+void on_handler_entry(int sig) {
+  ThreadState& ts = t_state;
+  ts.handler_arm = 0;
+  for (uint32_t i = 0; i < g_nspecs; ++i) {
+    const wire::Injection& s = g_specs[i];
+    if (s.point != wire::kPointHandler || s.handler_signal != sig) continue;
+    const uint64_t hit = g_hits[i].fetch_add(1, std::memory_order_relaxed) + 1;
+    if (selects(i, hit)) ts.handler_arm |= 1u << i;
+  }
+}
+
+void on_handler_call() {
+  ThreadState& ts = t_state;
+  const uint32_t armed = ts.handler_arm;
+  ts.handler_arm = 0;
+  if (armed) fire_handler_specs(armed);
+}
+
+void on_handler_exit() { on_handler_call(); }
+
+uint64_t scale_ns(uint64_t ns) {
+  double v = (double)ns * g_time_scale;
+  if (ns && v < 1000) v = 1000;  // a timer of 0 would disarm it: keep at least 1us
+  return v >= 1.8e19 ? UINT64_MAX : (uint64_t)v;
+}
+
+uint64_t unscale_ns(uint64_t ns) {
+  double v = (double)ns / g_time_scale;
+  return v >= 1.8e19 ? UINT64_MAX : (uint64_t)v;
+}
 
 }  // namespace sigstorm

@@ -2,12 +2,29 @@
 // points, inside handlers, and by a timer thread for after:/every:.
 #pragma once
 
+#include <stdint.h>
+
 namespace sigstorm {
 
-// Start-up: arms the call: points and starts the timer thread if needed.
+// Start-up (and again in a fork child): arms the call: points; starts the
+// timer thread in the process the CLI started.
 void inject_init();
+void inject_after_fork();
+
 // A call of an armed function: fires the specs that select this hit.
 // Returns true when the call must fail with EINTR (mode=eintr).
 bool on_call_point(int id);
+
+// handler:SIG specs: armed when a handler for `sig` is entered on this
+// thread; fired at its first interposed call, or as it returns.
+void on_handler_entry(int sig);
+void on_handler_call();
+void on_handler_exit();
+
+// --time-scale: the program's own timer and sleep durations, scaled.
+extern double g_time_scale;
+inline bool time_scaled() { return g_time_scale != 1.0; }
+uint64_t scale_ns(uint64_t ns);    // program duration -> real duration
+uint64_t unscale_ns(uint64_t ns);  // real remaining time -> program's view
 
 }  // namespace sigstorm

@@ -39,6 +39,7 @@ class CallScope {
  private:
   bool counted_ = false;
   bool eintr_ = false;
+  int prev_fn_ = 0;
 };
 
 template <class F>

@@ -31,7 +31,7 @@ void unwrap(uint64_t prev, struct sigaction* old) {
   if ((void*)old->sa_sigaction == (void*)trampoline && (prev & kActManaged)) {
     old->sa_sigaction = (void (*)(int, siginfo_t*, void*))(prev & kActHandlerMask);
     if (!(prev & kActSiginfo)) old->sa_flags &= ~SA_SIGINFO;
-  } else if ((void*)old->sa_sigaction == (void*)crash_catcher) {
+  } else if ((void*)old->sa_sigaction == (void*)crash_catcher || (void*)old->sa_sigaction == (void*)hang_probe) {
     old->sa_handler = SIG_DFL;
     old->sa_flags = 0;
     sigemptyset(&old->sa_mask);
@@ -63,6 +63,8 @@ int install(int sig, const struct sigaction* act, struct sigaction* old) {
     sigemptyset(&ours.sa_mask);
     r = fn(sig, &ours, old);
     if (r == 0) g_actions[sig].store(kActCatcher, std::memory_order_release);
+  } else if (act->sa_handler == SIG_DFL && sig == probe_signal() && (prev & kActProbe)) {
+    r = fn(sig, nullptr, old);  // the probe stays; the program reads SIG_DFL
   } else {
     r = fn(sig, act, old);
     if (r == 0) g_actions[sig].store(0, std::memory_order_release);
@@ -82,11 +84,12 @@ sighandler_t adopt(int sig, sighandler_t returned) {
   if (fn(sig, nullptr, &now) == 0) {
     void* h = (void*)now.sa_sigaction;
     if (!is_function(h)) g_actions[sig].store(0, std::memory_order_release);
-    else if (h != (void*)trampoline && h != (void*)crash_catcher) install(sig, &now, nullptr);
+    else if (h != (void*)trampoline && h != (void*)crash_catcher && h != (void*)hang_probe)
+      install(sig, &now, nullptr);
   }
   if ((void*)returned == (void*)trampoline && (prev & kActManaged))
     return (sighandler_t)(prev & kActHandlerMask);
-  if ((void*)returned == (void*)crash_catcher) return SIG_DFL;
+  if ((void*)returned == (void*)crash_catcher || (void*)returned == (void*)hang_probe) return SIG_DFL;
   return returned;
 }
 

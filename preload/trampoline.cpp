@@ -4,6 +4,7 @@
 #include <ucontext.h>
 
 #include "preload/handlers.h"
+#include "preload/inject.h"
 #include "preload/recorder.h"
 #include "preload/state.h"
 #include "preload/sys.h"
@@ -73,6 +74,10 @@ void crash_in_handler(int fatal_sig) {
 void trampoline(int sig, siginfo_t* info, void* uc) {
   const int saved_errno = errno;
   ThreadState& ts = t_state;
+  if (__builtin_expect(sig == probe_signal(), 0) && is_probe(sig, info)) {
+    hang_probe(sig, info, uc);
+    return;
+  }
   uint64_t act = g_actions[sig].load(std::memory_order_acquire);
   if (!(act & kActManaged)) {
     redeliver(sig);
@@ -107,16 +112,22 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
     }
   }
   const int saved_in_call = ts.in_call;
+  const uint32_t saved_arm = ts.handler_arm;
   ts.in_call = 0;
+  if (ts.depth == 0) publish_handler_entry(sig, handler);
   ts.depth++;
+  on_handler_entry(sig);
   errno = saved_errno;
   if (act & kActSiginfo)
     ((void (*)(int, siginfo_t*, void*))handler)(sig, info, uc);
   else
     ((void (*)(int))handler)(sig);
-  ts.depth--;
-  ts.in_call = saved_in_call;
   const int after = errno;
+  if (ts.handler_arm) on_handler_exit();  // handler:SIG specs of a handler that made no call
+  ts.depth--;
+  if (ts.depth == 0) publish_handler_exit();
+  ts.in_call = saved_in_call;
+  ts.handler_arm = saved_arm;
   if (after != saved_errno && check_enabled(wire::kErrnoClobber)) {
     Finding f{wire::kErrnoClobber};
     f.sig = sig;

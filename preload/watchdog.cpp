@@ -1,0 +1,84 @@
+// What the CLI's hang watchdog needs from inside: which threads run a
+// handler since when (the run file's Active table), and a probe handler that
+// records the stack of a thread the watchdog found stuck.
+#include <errno.h>
+
+#include "preload/handlers.h"
+#include "preload/interpose.h"
+#include "preload/recorder.h"
+#include "preload/sys.h"
+
+namespace sigstorm {
+
+int probe_signal() { return SIGRTMAX - wire::kProbeSignalFromMax; }
+
+namespace {
+
+wire::Active* claim_slot() {
+  wire::Header* run = g_run;
+  if (!run) return nullptr;
+  ThreadState& ts = t_state;
+  if (!ts.tid) ts.tid = sys::gettid();
+  for (uint32_t i = 0; i < wire::kMaxActive; ++i) {
+    int32_t expected = 0;
+    if (run->active[i].tid.load(std::memory_order_relaxed) == 0 &&
+        run->active[i].tid.compare_exchange_strong(expected, ts.tid)) {
+      run->active[i].pid = sys::getpid();
+      return &run->active[i];
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void publish_handler_entry(int sig, void* handler) {
+  if (!check_enabled(wire::kHandlerHang)) return;
+  ThreadState& ts = t_state;
+  if (!ts.published) ts.published = claim_slot();
+  wire::Active* a = ts.published;
+  if (!a) return;
+  a->signal = sig;
+  a->handler = (uintptr_t)handler;
+  a->function.store(0, std::memory_order_relaxed);
+  a->since_ns.store(sys::now_ns(), std::memory_order_release);
+}
+
+void publish_handler_exit() {
+  if (wire::Active* a = t_state.published) a->since_ns.store(0, std::memory_order_release);
+}
+
+bool is_probe(int sig, const siginfo_t* info) {
+  return sig == probe_signal() && g_run && info && info->si_code == SI_TKILL &&
+         info->si_pid == g_run->config.cli_pid;
+}
+
+void hang_probe(int sig, siginfo_t* info, void* uc) {
+  if (!is_probe(sig, info)) return;  // someone else's SIGRTMAX to a program that ignores it
+  ThreadState& ts = t_state;
+  if (ts.depth <= 0) return;  // the handler finished while the probe was on its way
+  const int saved_errno = errno;
+  const ActiveHandler& h = ts.active[(ts.depth < kMaxHandlerDepth ? ts.depth : kMaxHandlerDepth) - 1];
+  Finding f{wire::kHandlerHang};
+  f.sig = h.sig;
+  f.handler = h.handler;
+  f.site = (uintptr_t)h.handler;
+  f.skip_signal_frames = 1;  // start where the thread is stuck
+  if (ts.published) f.fn = ts.published->function.load(std::memory_order_relaxed) - 1;
+  record(f);
+  errno = saved_errno;
+}
+
+void install_probe() {
+  if (!g_run || !check_enabled(wire::kHandlerHang)) return;
+  const int sig = probe_signal();
+  struct sigaction cur;
+  if (real::sigaction(sig, nullptr, &cur) != 0 || cur.sa_handler != SIG_DFL) return;
+  struct sigaction ours = {};
+  ours.sa_sigaction = hang_probe;
+  ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+  sigemptyset(&ours.sa_mask);
+  if (real::sigaction(sig, &ours, nullptr) == 0) g_actions[sig].store(kActProbe, std::memory_order_release);
+}
+
+}  // namespace sigstorm
