@@ -21,6 +21,8 @@ enum : uint64_t {
   kActNoDefer = 1ull << 60,    // SA_NODEFER
   kActCatcher = 1ull << 61,    // our fatal-signal catcher; the program sees SIG_DFL
   kActProbe = 1ull << 62,      // our hang probe handler; the program sees SIG_DFL
+  kActResetDone = 1ull << 63,  // a one-shot handler ran: the kernel holds SIG_DFL
+                               // with our SA_SIGINFO, which the program never asked for
 };
 
 // The signal the CLI's watchdog sends to a thread stuck in a handler.

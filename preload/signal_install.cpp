@@ -31,6 +31,8 @@ void unwrap(uint64_t prev, struct sigaction* old) {
   if ((void*)old->sa_sigaction == (void*)trampoline && (prev & kActManaged)) {
     old->sa_sigaction = (void (*)(int, siginfo_t*, void*))(prev & kActHandlerMask);
     if (!(prev & kActSiginfo)) old->sa_flags &= ~SA_SIGINFO;
+  } else if ((prev & kActResetDone) && old->sa_handler == SIG_DFL) {
+    if (!(prev & kActSiginfo)) old->sa_flags &= ~SA_SIGINFO;
   } else if ((void*)old->sa_sigaction == (void*)crash_catcher || (void*)old->sa_sigaction == (void*)hang_probe) {
     old->sa_handler = SIG_DFL;
     old->sa_flags = 0;

@@ -87,7 +87,8 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
   void* handler = (void*)(act & kActHandlerMask);
   if (act & kActResetHand) {
     // The kernel already reset its side to SIG_DFL; so does our table.
-    g_actions[sig].compare_exchange_strong(act, 0, std::memory_order_acq_rel);
+    g_actions[sig].compare_exchange_strong(act, kActResetDone | (act & kActSiginfo),
+                                           std::memory_order_acq_rel);
   }
   const uintptr_t sp = current_sp();
   if (ts.depth > 0) {

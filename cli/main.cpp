@@ -1,0 +1,220 @@
+// sigstorm: the command line (CLI11). Every usage error is one line on
+// stderr, "sigstorm: error: ...", and exit status 2.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+#include "cli/run.h"
+#include "inject/error.h"
+#include "inject/functions.h"
+#include "inject/report.h"
+
+namespace {
+
+constexpr int kUsage = 2;
+
+// One line, control bytes made visible.
+std::string one_line(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c == '\n') {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+int usage_error(std::string_view message) {
+  std::cout.flush();
+  const std::string line = "sigstorm: error: " + one_line(message) + "\n";
+  sigstorm::cli::write_all(STDERR_FILENO, line);
+  return kUsage;
+}
+
+std::string read_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw sigstorm::Error(path + ": " + std::strerror(errno));
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw sigstorm::Error(path + ": " + std::strerror(err));
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return data;
+}
+
+std::string current_dir() {
+  char buf[4096];
+  return getcwd(buf, sizeof buf) ? std::string(buf) : std::string();
+}
+
+constexpr const char* kRunFooter = R"(
+Usage: sigstorm run [OPTIONS] [--] PROGRAM [ARGS...]
+
+SPEC := SIGNAL '@' POINT { ',' KEY '=' VALUE }
+  SIGNAL  SIGUSR1 | USR1 | 10 | SIGRTMIN+N | RTMIN+N
+  POINT   call:FUNC (an interposed function, see `sigstorm points`; call:* is any)
+          | after:DUR | every:DUR | handler:SIG
+  KEYS    when=FIRST[..LAST][+[STEP]]  p=0..1  target=self|main|process
+          mode=signal|eintr  max=N
+  DUR     integer with unit ns, us, ms or s (200us, 50ms, 2s)
+
+Examples:
+  sigstorm run -- ./server --port 8080
+  sigstorm run --inject USR1@call:read,mode=eintr --report out.json -- ./prog
+  sigstorm run --time-scale 0.001 --inject SIGINT@after:10ms -- python3 app.py
+
+Exit status: --error-exitcode (66) when an error finding was made; else the
+program's own status, or 128+N when signal N ended it; 2 for a usage error
+(the program is then never started).)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sigstorm: finds bugs in the signal handlers of unmodified programs (LD_PRELOAD shim)",
+               "sigstorm"};
+  app.set_version_flag("--version", "sigstorm " SIGSTORM_VERSION);
+  app.require_subcommand(0, 1);
+  app.footer("Run `sigstorm SUBCOMMAND --help` for the options of each subcommand.");
+
+  // ---- run ----
+  sigstorm::cli::RunOptions ro;
+  std::optional<std::string> checks, report_path, format, seed, timeout, time_scale;
+  CLI::App* run = app.add_subcommand("run", "Run PROGRAM with libsigstorm.so preloaded and report findings");
+  run->footer(kRunFooter);
+  run->add_option("-i,--inject", ro.injects, "Inject signals at SPEC (grammar below); repeatable")
+      ->type_name("SPEC")
+      ->allow_extra_args(false);
+  run->add_option("--check", checks,
+                  "Comma list of checks to run (default all): unsafe-call, errno-clobber, reentrancy, "
+                  "handler-hang, handler-crash, longjmp-mask")
+      ->type_name("LIST");
+  run->add_option("-o,--report", report_path,
+                  "Write the report to FILE instead of a text summary on stderr; nothing is then added "
+                  "to the program's stdout or stderr")
+      ->type_name("FILE");
+  run->add_option("--format", format,
+                  "Report format: text, json, sarif or html (default text, or from FILE's extension: "
+                  ".json, .sarif, .html, .txt)")
+      ->type_name("FORMAT");
+  run->add_option("--seed", seed,
+                  "Seed for every random choice (default: random, printed in the report); replays a run")
+      ->type_name("N");
+  run->add_option("--hang-timeout", ro.hang_timeout,
+                  "A handler running longer than DUR is a handler-hang finding (default 2s)")
+      ->type_name("DUR");
+  run->add_option("--timeout", timeout, "End the whole run after DUR (SIGKILL) and say so in the report")
+      ->type_name("DUR");
+  run->add_option("--error-exitcode", ro.error_exitcode,
+                  "Exit status when an error finding was made (default 66)")
+      ->type_name("N");
+  run->add_option("--time-scale", time_scale,
+                  "Scale the program's alarm/setitimer/timer_settime/ualarm durations by F (>0, e.g. 0.001)")
+      ->type_name("F");
+  run->add_option("--policy", ro.policy,
+                  "Which calls a handler may make: posix (default) = only POSIX async-signal-safe "
+                  "functions (signal-safety(7)); linux = also plain system calls in glibc "
+                  "(nanosleep, usleep, readv, ...)")
+      ->type_name("posix|linux");
+  run->add_option("PROGRAM", ro.command,
+                  "The program and its arguments, after '--' or after the last sigstorm option; "
+                  "options after PROGRAM are its own")
+      ->type_name("[ARGS]");
+  run->positionals_at_end();
+
+  // ---- points ----
+  std::string points_format = "text";
+  CLI::App* points = app.add_subcommand(
+      "points", "List every injection point (interposed function): family, safety, blocking, SA_RESTART");
+  points->add_option("--format", points_format, "text (default) or markdown (docs/points.md)")
+      ->type_name("text|markdown");
+
+  // ---- report ----
+  std::string report_in;
+  std::optional<std::string> report_format, report_out;
+  CLI::App* report = app.add_subcommand("report", "Render a saved JSON report as text, SARIF, HTML or JSON");
+  report->add_option("file", report_in, "The JSON report (from sigstorm run --report FILE.json)")
+      ->type_name("FILE.json")
+      ->required();
+  report->add_option("--format", report_format, "text (default, or from OUT's extension), sarif, html or json")
+      ->type_name("FORMAT");
+  report->add_option("-o,--output", report_out, "Write to OUT instead of stdout")->type_name("OUT");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
+  }
+
+  try {
+    if (run->parsed()) {
+      ro.checks = checks;
+      ro.report_path = report_path;
+      ro.format = format;
+      ro.seed = seed;
+      ro.timeout = timeout;
+      ro.time_scale = time_scale;
+      return sigstorm::cli::run(ro);
+    }
+    if (points->parsed()) {
+      if (points_format == "text") std::cout << sigstorm::points_text();
+      else if (points_format == "markdown") std::cout << sigstorm::points_markdown();
+      else return usage_error("--format '" + points_format + "': unknown format (want text or markdown)");
+      std::cout.flush();
+      return std::cout ? 0 : 1;
+    }
+    if (report->parsed()) {
+      sigstorm::Format fmt = sigstorm::Format::Text;
+      if (report_format) {
+        auto f = sigstorm::parse_format(*report_format);
+        if (!f)
+          return usage_error("--format '" + *report_format + "': unknown format (want text, sarif, html or json)");
+        fmt = *f;
+      } else if (report_out) {
+        fmt = sigstorm::format_from_path(*report_out).value_or(sigstorm::Format::Text);
+      }
+      std::optional<sigstorm::cli::OutputFile> out;
+      if (report_out) out.emplace(*report_out);
+      const sigstorm::Report r = sigstorm::read_json_report(read_file(report_in), report_in);
+      const std::string text = sigstorm::write_report(r, fmt, current_dir());
+      if (out) {
+        out->commit(text);
+      } else if (!sigstorm::cli::write_all(STDOUT_FILENO, text)) {
+        return usage_error(std::string("cannot write to stdout: ") + std::strerror(errno));
+      }
+      return 0;
+    }
+  } catch (const sigstorm::Error& e) {
+    return usage_error(e.what());
+  } catch (const std::exception& e) {
+    return usage_error(e.what());
+  }
+
+  return usage_error("no subcommand given (want run, points or report; see sigstorm --help)");
+}

@@ -1,0 +1,404 @@
+#include "cli/run.h"
+#include "inject/watchdog.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <climits>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "inject/checks.h"
+#include "inject/collect.h"
+#include "inject/duration.h"
+#include "inject/error.h"
+#include "inject/functions.h"
+#include "inject/program.h"
+#include "inject/run_file.h"
+#include "inject/signals.h"
+#include "inject/spec.h"
+#include "inject/symbolize.h"
+
+extern char** environ;
+
+namespace sigstorm::cli {
+namespace {
+
+std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+std::optional<uint64_t> parse_u64(std::string_view s) {
+  uint64_t v = 0;
+  if (s.empty() || s[0] < '0' || s[0] > '9') return std::nullopt;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+uint64_t duration_option(const char* option, const std::string& text) {
+  auto ns = parse_duration(text);
+  if (!ns)
+    throw Error(std::string(option) + " " + quoted(text) +
+                ": not a duration (want an integer with unit ns, us, ms or s, e.g. 2s)");
+  if (*ns == 0) throw Error(std::string(option) + " " + quoted(text) + ": must be longer than 0");
+  return *ns;
+}
+
+uint64_t random_seed() {
+  uint32_t v = 0;
+  // A 32-bit seed: short to type back, exact in every JSON reader.
+  if (getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v)) {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    v = static_cast<uint32_t>(ts.tv_nsec ^ (ts.tv_sec << 20) ^ getpid());
+  }
+  return v;
+}
+
+std::string self_dir() {
+  char buf[PATH_MAX];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) throw Error(std::string("cannot find sigstorm's own path: ") + std::strerror(errno));
+  std::string p(buf, static_cast<size_t>(n));
+  return p.substr(0, p.rfind('/'));
+}
+
+std::string shim_path() {
+  std::string shim;
+  if (const char* env = std::getenv("SIGSTORM_SHIM"); env && *env) shim = env;
+  else shim = self_dir() + "/../lib/libsigstorm.so";
+  char real[PATH_MAX];
+  if (!realpath(shim.c_str(), real))
+    throw Error("libsigstorm.so not found at " + shim + " (" + std::strerror(errno) +
+                "; build it, or set SIGSTORM_SHIM)");
+  return real;
+}
+
+std::string current_dir() {
+  char buf[PATH_MAX];
+  return getcwd(buf, sizeof buf) ? std::string(buf) : std::string();
+}
+
+struct Validated {
+  wire::Config config{};
+  Format format = Format::Text;
+  std::optional<uint64_t> timeout_ns;
+  int error_exitcode = 66;
+};
+
+Validated validate(const RunOptions& o) {
+  Validated v;
+  wire::Config& c = v.config;
+
+  c.checks = wire::kAllChecks;
+  if (o.checks) {
+    ChecksResult r = parse_checks(*o.checks);
+    if (!r.ok) throw Error(r.error);
+    c.checks = r.mask;
+  }
+  auto policy = parse_policy(o.policy);
+  if (!policy) throw Error("--policy " + quoted(o.policy) + ": unknown policy (want posix or linux)");
+  c.policy = *policy;
+
+  if (o.seed) {
+    auto s = parse_u64(*o.seed);
+    if (!s) throw Error("--seed " + quoted(*o.seed) + ": not a number (want a decimal integer 0..2^64-1)");
+    c.seed = *s;
+  } else {
+    c.seed = random_seed();
+  }
+  c.hang_timeout_ns = duration_option("--hang-timeout", o.hang_timeout);
+  if (o.timeout) v.timeout_ns = duration_option("--timeout", *o.timeout);
+
+  auto code = parse_u64(o.error_exitcode);
+  if (!code || *code > 255)
+    throw Error("--error-exitcode " + quoted(o.error_exitcode) + ": want an exit status 0..255");
+  v.error_exitcode = static_cast<int>(*code);
+
+  c.time_scale = 1.0;
+  if (o.time_scale) {
+    const std::string& t = *o.time_scale;
+    double d = 0;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
+    if (t.empty() || ec != std::errc{} || end != t.data() + t.size() || !std::isfinite(d))
+      throw Error("--time-scale " + quoted(t) + ": not a number (want e.g. 0.001)");
+    if (d <= 0) throw Error("--time-scale " + quoted(t) + ": must be greater than 0");
+    c.time_scale = d;
+  }
+
+  if (o.format) {
+    auto f = parse_format(*o.format);
+    if (!f) throw Error("--format " + quoted(*o.format) + ": unknown format (want text, json, sarif or html)");
+    v.format = *f;
+  } else if (o.report_path) {
+    v.format = format_from_path(*o.report_path).value_or(Format::Text);
+  }
+  if (o.report_path && o.report_path->empty()) throw Error("--report: empty file name");
+
+  if (o.injects.size() > wire::kMaxInjections)
+    throw Error("too many --inject specs: " + std::to_string(o.injects.size()) + " (at most " +
+                std::to_string(wire::kMaxInjections) + ")");
+  for (const std::string& spec : o.injects) {
+    SpecResult r = parse_spec(spec);
+    if (!r.ok) throw Error(r.error);
+    c.injections[c.injection_count++] = r.injection;
+  }
+
+  if (o.command.empty()) throw Error("no program given (usage: sigstorm run [OPTIONS] -- PROGRAM [ARGS...])");
+  return v;
+}
+
+std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file) {
+  std::vector<std::string> env;
+  std::string preload;
+  const std::string pre = "LD_PRELOAD=";
+  const std::string run = std::string(wire::kEnvRunFile) + "=";
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    if (kv.substr(0, pre.size()) == pre) {
+      preload = std::string(kv.substr(pre.size()));
+      continue;
+    }
+    if (kv.substr(0, run.size()) == run) continue;
+    env.emplace_back(kv);
+  }
+  env.push_back(pre + shim + (preload.empty() ? "" : ":" + preload));
+  env.push_back(run + run_file);
+  return env;
+}
+
+std::vector<char*> pointers(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (auto& s : v) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+uint64_t now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+struct ChildResult {
+  int status = 0;
+  bool timed_out = false;
+};
+
+// Forks and execs; returns when the child is gone. Throws Error when the
+// exec itself failed (nothing ran).
+ChildResult run_child(const std::string& display, const std::string& path,
+                      std::vector<std::string> argv, std::vector<std::string> env,
+                      std::optional<uint64_t> timeout_ns, HangWatchdog& watchdog) {
+  std::vector<std::string> sh_argv{"/bin/sh", path};
+  sh_argv.insert(sh_argv.end(), argv.begin() + 1, argv.end());
+  std::vector<char*> argv_p = pointers(argv), env_p = pointers(env), sh_p = pointers(sh_argv);
+
+  struct sigaction ign {}, dfl {}, old_int {}, old_quit {}, old_chld {};
+  ign.sa_handler = SIG_IGN;
+  dfl.sa_handler = SIG_DFL;
+  sigset_t waitset, orig_mask;
+  sigemptyset(&waitset);
+  sigaddset(&waitset, SIGCHLD);
+  sigaddset(&waitset, SIGTERM);
+  sigaddset(&waitset, SIGHUP);
+
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
+
+  // The terminal sends SIGINT/SIGQUIT to the program too: sigstorm waits
+  // for it to react. SIGCHLD must not be ignored or the status is lost.
+  sigprocmask(SIG_BLOCK, &waitset, &orig_mask);
+  sigaction(SIGINT, &ign, &old_int);
+  sigaction(SIGQUIT, &ign, &old_quit);
+  sigaction(SIGCHLD, &dfl, &old_chld);
+  auto restore = [&] {
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGQUIT, &old_quit, nullptr);
+    sigaction(SIGCHLD, &old_chld, nullptr);
+  };
+
+  const uint64_t start = now_ns();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    const int err = errno;
+    restore();
+    sigprocmask(SIG_SETMASK, &orig_mask, nullptr);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    throw Error(std::string("fork: ") + std::strerror(err));
+  }
+  if (pid == 0) {
+    // The child: the dispositions and mask sigstorm was started with.
+    restore();
+    sigprocmask(SIG_SETMASK, &orig_mask, nullptr);
+    execve(path.c_str(), argv_p.data(), env_p.data());
+    if (errno == ENOEXEC) execve("/bin/sh", sh_p.data(), env_p.data());
+    const int err = errno;
+    ssize_t unused = write(pipefd[1], &err, sizeof err);
+    (void)unused;
+    _exit(127);
+  }
+  watchdog.set_child(pid);
+  close(pipefd[1]);
+  int exec_err = 0;
+  ssize_t n;
+  do n = read(pipefd[0], &exec_err, sizeof exec_err);
+  while (n < 0 && errno == EINTR);
+  close(pipefd[0]);
+
+  ChildResult result;
+  for (;;) {
+    int status = 0;
+    const pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) {
+      result.status = status;
+      break;
+    }
+    if (w < 0 && errno != EINTR) {
+      result.status = 0;
+      break;  // cannot happen with SIGCHLD at default; do not spin
+    }
+    // Wait for the child, a signal to forward, the --timeout or the
+    // watchdog's next look, whichever comes first.
+    const uint64_t now = now_ns();
+    std::optional<uint64_t> wait_ns;
+    if (timeout_ns && !result.timed_out) {
+      const uint64_t elapsed = now - start;
+      if (elapsed >= *timeout_ns) {
+        kill(pid, SIGKILL);
+        result.timed_out = true;
+        continue;
+      }
+      wait_ns = *timeout_ns - elapsed;
+    }
+    if (watchdog.enabled()) {
+      watchdog.poll(now);
+      wait_ns = std::min(wait_ns.value_or(UINT64_MAX), watchdog.interval_ns());
+    }
+    timespec ts{};
+    if (wait_ns) {
+      ts.tv_sec = static_cast<time_t>(*wait_ns / 1'000'000'000ull);
+      ts.tv_nsec = static_cast<long>(*wait_ns % 1'000'000'000ull);
+    }
+    const int sig = sigtimedwait(&waitset, nullptr, wait_ns ? &ts : nullptr);
+    if (sig == SIGTERM || sig == SIGHUP) kill(pid, sig);
+  }
+  restore();
+  if (n == static_cast<ssize_t>(sizeof exec_err))
+    throw Error(display + ": cannot execute: " + std::strerror(exec_err));
+  return result;
+}
+
+}  // namespace
+
+bool write_all(int fd, const std::string& content) {
+  size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd_ >= 0) {
+    created_ = true;
+    return;
+  }
+  if (errno == EEXIST) fd_ = ::open(path_.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd_ < 0) {
+    const int err = errno;
+    if (err == ELOOP) throw Error(path_ + ": is a symbolic link; refusing to write the report through it");
+    throw Error(path_ + ": cannot write the report: " + std::strerror(err));
+  }
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd_);
+    fd_ = -1;
+    throw Error(path_ + ": is a directory");
+  }
+}
+
+OutputFile::~OutputFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (created_ && !committed_) ::unlink(path_.c_str());
+}
+
+void OutputFile::commit(const std::string& content) {
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && ::ftruncate(fd_, 0) != 0)
+    throw Error(path_ + ": cannot truncate: " + std::strerror(errno));
+  if (!write_all(fd_, content) || ::close(fd_) != 0) {
+    const int err = errno;
+    fd_ = -1;
+    throw Error(path_ + ": cannot write the report: " + std::strerror(err));
+  }
+  fd_ = -1;
+  committed_ = true;
+}
+
+int run(const RunOptions& o) {
+  Validated v = validate(o);
+
+  const std::string& program = o.command.front();
+  const std::string path = resolve_program(program, std::getenv("PATH"));
+  const std::string shim = shim_path();
+  check_shim(shim);
+  check_preloadable(program, path, shim);
+
+  std::optional<OutputFile> out;
+  if (o.report_path) out.emplace(*o.report_path);
+
+  v.config.cli_pid = getpid();
+  RunFile run_file = RunFile::create(v.config);
+  HangWatchdog watchdog(run_file, v.config.hang_timeout_ns, 0,
+                        (v.config.checks & wire::check_bit(wire::kHandlerHang)) != 0);
+  ChildResult child =
+      run_child(program, path, o.command, child_environment(shim, run_file.path()), v.timeout_ns, watchdog);
+
+  Symbolizer symbolizer;
+  Report report = collect(run_file.read(), symbolizer);
+  run_file.remove();
+  for (const HangEvent& ev : watchdog.events()) {
+    if (!ev.ended) continue;
+    report.notes.push_back("run ended: a signal handler in pid " + std::to_string(ev.pid) + " ran longer than " +
+                           format_duration(v.config.hang_timeout_ns) + " (--hang-timeout)");
+    const bool found = std::any_of(report.findings.begin(), report.findings.end(), [&](const Finding& f) {
+      return f.kind == wire::kHandlerHang &&
+             std::find(f.pids.begin(), f.pids.end(), ev.pid) != f.pids.end();
+    });
+    if (found) continue;
+    std::optional<StackFrame> handler;
+    if (ev.handler) handler = symbolizer.frame(ev.handler->module, wire::Frame{ev.handler->offset, 1, 0});
+    report.findings.push_back(
+        hang_finding_without_stack(ev.pid, ev.tid, ev.signal, std::move(handler), v.config.hang_timeout_ns));
+  }
+  report.argv = o.command;
+  if (WIFEXITED(child.status)) report.exit.code = WEXITSTATUS(child.status);
+  else if (WIFSIGNALED(child.status)) report.exit.signal = signal_name(WTERMSIG(child.status));
+  if (child.timed_out)
+    report.notes.insert(report.notes.begin(), "run ended by --timeout after " + format_duration(*v.timeout_ns));
+
+  const std::string text = write_report(report, v.format, current_dir());
+  if (out) out->commit(text);
+  else write_all(STDERR_FILENO, text);
+
+  if (error_count(report) > 0) return v.error_exitcode;
+  if (WIFEXITED(child.status)) return WEXITSTATUS(child.status);
+  if (WIFSIGNALED(child.status)) return 128 + WTERMSIG(child.status);
+  return 0;
+}
+
+}  // namespace sigstorm::cli

@@ -1,0 +1,24 @@
+// The run file -> the Report: every ready record symbolized, repeats merged
+// (same kind, function and handler site, across processes too, counts
+// summed), in order of first occurrence; injection stats per process.
+#pragma once
+#include "inject/record_format.h"
+#include "inject/report.h"
+#include "inject/symbolize.h"
+
+namespace sigstorm {
+
+// Fills everything the run file knows: seed, checks, policy, hang timeout,
+// time scale, injections, findings, processes, dropped, notes. The caller
+// adds argv and exit. Reads only records and processes whose state is kReady.
+Report collect(const wire::Header& header, Symbolizer& symbolizer);
+
+// A handler-hang finding the CLI's watchdog saw but the shim could not
+// record (the probe signal was blocked in the hung handler): no stack.
+Finding hang_finding_without_stack(int pid, int tid, int signal, std::optional<StackFrame> handler,
+                                   uint64_t hang_timeout_ns);
+
+// "ENOENT (No such file or directory)"-style text for an errno value: "4 (EINTR)".
+std::string errno_text(int value);
+
+}  // namespace sigstorm

@@ -1,0 +1,24 @@
+// What `sigstorm run` checks before it starts anything: where PROGRAM is
+// (execvp's PATH search) and whether LD_PRELOAD of libsigstorm.so can work
+// on it (dynamically linked, same ELF class and machine, not setuid/setgid
+// or file capabilities; a #! script is judged by its interpreter).
+#pragma once
+#include <string>
+
+namespace sigstorm {
+
+// PROGRAM resolved like execvp: a name with '/' as is, else the first
+// executable regular file along PATH (`path_env`; null means
+// "/bin:/usr/bin"). Throws sigstorm::Error: "NAME: no such program",
+// "NAME: permission denied", "NAME: is a directory".
+std::string resolve_program(const std::string& name, const char* path_env);
+
+// Throws sigstorm::Error naming `display` when the shim cannot be preloaded
+// into the program at `path`.
+void check_preloadable(const std::string& display, const std::string& path, const std::string& shim);
+
+// Throws sigstorm::Error when `shim` is not a readable shared object that
+// LD_PRELOAD can carry (no ':' or ' ' in its path).
+void check_shim(const std::string& shim);
+
+}  // namespace sigstorm
