@@ -129,6 +129,10 @@ struct Process {
   std::atomic<uint64_t> calls[kMaxFunctions];  // hits per functions.def row
   std::atomic<uint32_t> unchecked_handlers;    // installed behind our back
   uint32_t reserved;
+  // Signals whose kernel disposition is one of the shim's handlers (bit
+  // sig - 1). The CLI compares it with /proc/PID/status SigCgt: a caught
+  // signal missing here was installed with a raw rt_sigaction, unchecked.
+  std::atomic<uint64_t> expected_caught;
 };
 
 constexpr uint32_t kMaxActive = 512;

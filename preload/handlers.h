@@ -25,6 +25,10 @@ enum : uint64_t {
                                // with our SA_SIGINFO, which the program never asked for
 };
 
+// Tells the CLI which signals the kernel runs our handlers for, after any
+// change of g_actions.
+void publish_caught();
+
 // The signal the CLI's watchdog sends to a thread stuck in a handler.
 int probe_signal();
 void install_probe();

@@ -82,6 +82,7 @@ void release_stale_slots() {
 void after_fork_child() {
   t_state.published = nullptr;  // the parent thread's slot
   recorder_after_fork();
+  publish_caught();
   inject_after_fork();
 }
 

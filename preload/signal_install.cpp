@@ -5,6 +5,7 @@
 
 #include "preload/handlers.h"
 #include "preload/interpose.h"
+#include "preload/recorder.h"
 #include "preload/sys.h"
 
 namespace sigstorm {
@@ -72,6 +73,7 @@ int install(int sig, const struct sigaction* act, struct sigaction* old) {
     if (r == 0) g_actions[sig].store(0, std::memory_order_release);
   }
   if (r == 0 && old) unwrap(prev, old);
+  if (r == 0 && act) publish_caught();
   return r;
 }
 
@@ -85,7 +87,10 @@ sighandler_t adopt(int sig, sighandler_t returned) {
   struct sigaction now;
   if (fn(sig, nullptr, &now) == 0) {
     void* h = (void*)now.sa_sigaction;
-    if (!is_function(h)) g_actions[sig].store(0, std::memory_order_release);
+    if (!is_function(h)) {
+      g_actions[sig].store(0, std::memory_order_release);
+      publish_caught();
+    }
     else if (h != (void*)trampoline && h != (void*)crash_catcher && h != (void*)hang_probe)
       install(sig, &now, nullptr);
   }
@@ -96,6 +101,16 @@ sighandler_t adopt(int sig, sighandler_t returned) {
 }
 
 }  // namespace
+
+void publish_caught() {
+  if (!g_process) return;
+  uint64_t mask = 0;
+  for (int sig = 1; sig < kNsig; ++sig) {
+    const uint64_t a = g_actions[sig].load(std::memory_order_relaxed);
+    if (a & (kActManaged | kActCatcher | kActProbe)) mask |= 1ull << (sig - 1);
+  }
+  g_process->expected_caught.store(mask, std::memory_order_release);
+}
 
 void install_crash_catchers() {
   auto fn = real_fn(real::sigaction);
@@ -109,6 +124,7 @@ void install_crash_catchers() {
     sigemptyset(&ours.sa_mask);
     if (fn(sig, &ours, nullptr) == 0) g_actions[sig].store(kActCatcher, std::memory_order_release);
   }
+  publish_caught();
 }
 
 }  // namespace sigstorm

@@ -87,8 +87,9 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
   void* handler = (void*)(act & kActHandlerMask);
   if (act & kActResetHand) {
     // The kernel already reset its side to SIG_DFL; so does our table.
-    g_actions[sig].compare_exchange_strong(act, kActResetDone | (act & kActSiginfo),
-                                           std::memory_order_acq_rel);
+    if (g_actions[sig].compare_exchange_strong(act, kActResetDone | (act & kActSiginfo),
+                                               std::memory_order_acq_rel))
+      publish_caught();
   }
   const uintptr_t sp = current_sp();
   if (ts.depth > 0) {
@@ -151,6 +152,7 @@ void crash_catcher(int sig, siginfo_t* info, void* uc) {
   sigemptyset(&dfl.sa_mask);
   real::sigaction(sig, &dfl, nullptr);
   g_actions[sig].store(0, std::memory_order_release);
+  publish_caught();
   // A fault re-executes the faulting instruction on return; a signal that was
   // sent (kill, raise, abort) must be sent again.
   if (info == nullptr || info->si_code <= 0) sys::tgkill(sys::getpid(), sys::gettid(), sig);

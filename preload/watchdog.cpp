@@ -79,6 +79,7 @@ void install_probe() {
   ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
   sigemptyset(&ours.sa_mask);
   if (real::sigaction(sig, &ours, nullptr) == 0) g_actions[sig].store(kActProbe, std::memory_order_release);
+  publish_caught();
 }
 
 }  // namespace sigstorm
