@@ -1,4 +1,5 @@
 #include "cli/run.h"
+#include "inject/audit.h"
 #include "inject/watchdog.h"
 
 #include <fcntl.h>
@@ -197,7 +198,7 @@ struct ChildResult {
 // exec itself failed (nothing ran).
 ChildResult run_child(const std::string& display, const std::string& path,
                       std::vector<std::string> argv, std::vector<std::string> env,
-                      std::optional<uint64_t> timeout_ns, HangWatchdog& watchdog) {
+                      std::optional<uint64_t> timeout_ns, HangWatchdog& watchdog, HandlerAudit& audit) {
   std::vector<std::string> sh_argv{"/bin/sh", path};
   sh_argv.insert(sh_argv.end(), argv.begin() + 1, argv.end());
   std::vector<char*> argv_p = pointers(argv), env_p = pointers(env), sh_p = pointers(sh_argv);
@@ -256,10 +257,18 @@ ChildResult run_child(const std::string& display, const std::string& path,
   close(pipefd[0]);
 
   ChildResult result;
+  constexpr uint64_t kAuditInterval = 100'000'000ull;
+  uint64_t next_audit = 0;
   for (;;) {
-    int status = 0;
-    const pid_t w = waitpid(pid, &status, WNOHANG);
-    if (w == pid) {
+    // Exited? Look at its handlers one last time (a zombie still shows
+    // them), then reap it.
+    siginfo_t si{};
+    const int w = waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOHANG | WNOWAIT);
+    if (w == 0 && si.si_pid == pid) {
+      audit.sample_final(pid);
+      int status = 0;
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
       result.status = status;
       break;
     }
@@ -284,6 +293,11 @@ ChildResult run_child(const std::string& display, const std::string& path,
       watchdog.poll(now);
       wait_ns = std::min(wait_ns.value_or(UINT64_MAX), watchdog.interval_ns());
     }
+    if (now >= next_audit) {
+      audit.sample();
+      next_audit = now + kAuditInterval;
+    }
+    wait_ns = std::min(wait_ns.value_or(UINT64_MAX), next_audit - now);
     timespec ts{};
     if (wait_ns) {
       ts.tv_sec = static_cast<time_t>(*wait_ns / 1'000'000'000ull);
@@ -365,8 +379,10 @@ int run(const RunOptions& o) {
   RunFile run_file = RunFile::create(v.config);
   HangWatchdog watchdog(run_file, v.config.hang_timeout_ns, 0,
                         (v.config.checks & wire::check_bit(wire::kHandlerHang)) != 0);
-  ChildResult child =
-      run_child(program, path, o.command, child_environment(shim, run_file.path()), v.timeout_ns, watchdog);
+  HandlerAudit audit(run_file);
+  ChildResult child = run_child(program, path, o.command, child_environment(shim, run_file.path()),
+                                v.timeout_ns, watchdog, audit);
+  audit.sample();  // what is still running (daemons)
 
   Symbolizer symbolizer;
   Report report = collect(run_file.read(), symbolizer);
@@ -384,6 +400,17 @@ int run(const RunOptions& o) {
     if (ev.handler) handler = symbolizer.frame(ev.handler->module, wire::Frame{ev.handler->offset, 1, 0});
     report.findings.push_back(
         hang_finding_without_stack(ev.pid, ev.tid, ev.signal, std::move(handler), v.config.hang_timeout_ns));
+  }
+  for (const auto& [pid, mask] : audit.unchecked()) {
+    std::string exe;
+    for (ProcessInfo& p : report.processes) {
+      if (p.pid != pid) continue;
+      p.unchecked_handlers = std::max<uint32_t>(p.unchecked_handlers, static_cast<uint32_t>(__builtin_popcountll(mask)));
+      exe = p.exe;
+    }
+    report.notes.push_back("pid " + std::to_string(pid) + (exe.empty() ? "" : " (" + exe + ")") + " catches " +
+                           signal_list(mask) +
+                           " with a handler sigstorm did not see installed (a raw rt_sigaction?): not checked");
   }
   report.argv = o.command;
   if (WIFEXITED(child.status)) report.exit.code = WEXITSTATUS(child.status);

@@ -10,6 +10,7 @@
 
 #include <cstring>
 
+#include "inject/audit.h"
 #include "inject/watchdog.h"
 
 extern "C" __attribute__((noinline, used)) void sigstorm_watchdog_test_handler(int) {
@@ -158,6 +159,67 @@ TEST(Watchdog, DisabledOrGoneDoesNothing) {
   HangWatchdog on(rf, 50'000'000, 0, true);
   on.poll(now_ns());
   EXPECT_TRUE(on.events().empty());
+}
+
+void nothing(int) {}
+
+TEST(HandlerAudit, CaughtSignalsAndNames) {
+  struct sigaction sa {}, old {};
+  sa.sa_handler = nothing;
+  ASSERT_EQ(sigaction(SIGURG, &sa, &old), 0);
+  const auto mask = caught_signals(getpid());
+  sigaction(SIGURG, &old, nullptr);
+  ASSERT_TRUE(mask.has_value());
+  EXPECT_TRUE(*mask & (1ull << (SIGURG - 1)));
+  EXPECT_EQ(caught_signals(-1), std::nullopt);
+  EXPECT_EQ(signal_list((1ull << (SIGUSR1 - 1)) | (1ull << (SIGUSR2 - 1))), "SIGUSR1, SIGUSR2");
+  EXPECT_EQ(signal_list(0), "");
+}
+
+// A child catches SIGUSR1 (which the shim "installed": expected_caught) and
+// SIGUSR2 (which it did not): only SIGUSR2 is reported, after two looks.
+TEST(HandlerAudit, ReportsHandlersTheShimDidNotInstall) {
+  RunFile rf = run_file();
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    struct sigaction sa {};
+    sa.sa_handler = nothing;
+    sigaction(SIGUSR1, &sa, nullptr);
+    sigaction(SIGUSR2, &sa, nullptr);
+    char c = 'r';
+    if (write(ready[1], &c, 1) != 1) _exit(1);
+    for (;;) pause();
+  }
+  char c = 0;
+  ASSERT_EQ(read(ready[0], &c, 1), 1);
+  wire::Process& p = const_cast<wire::Header&>(rf.read()).processes[0];
+  p.pid = child;
+  p.expected_caught.store(1ull << (SIGUSR1 - 1));
+  p.state.store(wire::kReady);
+
+  HandlerAudit audit(rf);
+  audit.sample();
+  EXPECT_TRUE(audit.unchecked().empty()) << "one look is not enough";
+  audit.sample();
+  ASSERT_EQ(audit.unchecked().count(child), 1u);
+  EXPECT_EQ(audit.unchecked().at(child), 1ull << (SIGUSR2 - 1));
+
+  // A zombie still shows its handlers: a final look counts at once.
+  HandlerAudit last(rf);
+  kill(child, SIGKILL);
+  siginfo_t si{};
+  ASSERT_EQ(waitid(P_PID, static_cast<id_t>(child), &si, WEXITED | WNOWAIT), 0);
+  last.sample_final(child);
+  EXPECT_EQ(last.unchecked().count(child), 1u);
+  waitpid(child, nullptr, 0);
+  // Reaped: nothing left to look at.
+  HandlerAudit gone(rf);
+  gone.sample_final(child);
+  EXPECT_TRUE(gone.unchecked().empty());
+  close(ready[0]);
+  close(ready[1]);
 }
 
 }  // namespace
