@@ -376,6 +376,8 @@ int run(const RunOptions& o) {
   if (o.report_path) out.emplace(*o.report_path);
 
   v.config.cli_pid = getpid();
+  // A test knob, not an option: a tiny record store shows the dropped path.
+  if (const char* limit = std::getenv("SIGSTORM_RECORD_LIMIT")) v.config.record_limit = (uint32_t)std::strtoul(limit, nullptr, 10);
   RunFile run_file = RunFile::create(v.config);
   HangWatchdog watchdog(run_file, v.config.hang_timeout_ns, 0,
                         (v.config.checks & wire::check_bit(wire::kHandlerHang)) != 0);

@@ -104,6 +104,17 @@ struct Injection {
   uint64_t max;             // 0: unlimited
 };
 
+// Config::fuzz flags.
+enum FuzzFlags : uint32_t {
+  kFuzzArmAll = 1,     // every call point counts its hits (Process::calls), injections or not
+  kFuzzCoverage = 2,   // handler entries bump Header::interleavings
+};
+
+// Interleaving coverage: one counter per hashed (handler signal, what it
+// interrupted: interposed call and call site, or an outer handler) pair, and
+// per (handler signal, interposed call made inside it) pair.
+constexpr uint32_t kInterleavings = 8192;
+
 struct Config {
   uint32_t checks;          // check_bit() mask
   uint32_t policy;          // Policy
@@ -116,7 +127,12 @@ struct Config {
   // The CLI's pid: the process it started is the one whose parent this is.
   // after:/every: timers run in that process only, not in its children.
   int32_t cli_pid;
-  uint32_t reserved2;
+  // Records the shim may use; 0 means kMaxRecords. Smaller only in tests
+  // (SIGSTORM_RECORD_LIMIT), to see the "dropped" path without 4096 findings.
+  uint32_t record_limit;
+  // Fuzzing (`sigstorm fuzz`, the in-process harness): FuzzFlags.
+  uint32_t fuzz;
+  uint32_t reserved3;
 };
 
 struct Process {
@@ -168,6 +184,8 @@ struct Header {
   Active active[kMaxActive];
   Process processes[kMaxProcesses];
   Record records[kMaxRecords];
+  // Fuzzing (Config::fuzz & kFuzzCoverage): hit counters, saturating at 255.
+  std::atomic<uint8_t> interleavings[kInterleavings];
 };
 
 constexpr size_t kFileSize = (sizeof(Header) + 4095) & ~size_t{4095};

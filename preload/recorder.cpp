@@ -45,8 +45,11 @@ void copy_name(char* dst, const char* src) {
 
 int32_t append(const Finding& f, int tid) {
   wire::Header* run = g_run;
+  const uint32_t limit = run->config.record_limit && run->config.record_limit < wire::kMaxRecords
+                             ? run->config.record_limit
+                             : wire::kMaxRecords;
   uint32_t idx = run->next_record.fetch_add(1, std::memory_order_relaxed);
-  if (idx >= wire::kMaxRecords) {
+  if (idx >= limit) {
     run->dropped_records.fetch_add(1, std::memory_order_relaxed);
     return kDropped;
   }
