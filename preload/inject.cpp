@@ -5,9 +5,11 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "inject/when.h"
+#include "preload/fuzz.h"
 #include "preload/handlers.h"
 #include "preload/interpose.h"
 #include "preload/recorder.h"
@@ -87,6 +89,8 @@ void fire_handler_specs(uint32_t armed) {
 // ---- after: and every: ----
 
 void* timer_main(void*) {
+  // The default 50us timer slack would cap a storm near 20k signals/s.
+  sys::call6(SYS_prctl, PR_SET_TIMERSLACK, 1);
   struct Next {
     uint64_t at;
     bool done;
@@ -106,16 +110,20 @@ void* timer_main(void*) {
     sys::call6(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, (long)&ts, 0);
     const uint64_t now = sys::now_ns();
     for (uint32_t i = 0; i < g_nspecs; ++i) {
-      if (next[i].done || next[i].at > now) continue;
-      const wire::Injection& s = g_specs[i];
-      const uint64_t hit = g_hits[i].fetch_add(1) + 1;
-      if (selects(i, hit)) deliver(s);
-      if (s.point == wire::kPointAfter || (s.max && g_fired[i].load() >= s.max)) {
-        next[i].done = true;
-      } else {
-        // A late tick is not made up for: a storm keeps its rate, never bursts.
-        next[i].at += s.duration_ns;
-        if (next[i].at < now) next[i].at = now + s.duration_ns;
+      // Ticks that came due while this thread slept are sent now, so a
+      // storm keeps its rate on a busy machine; a long stall (suspend, a
+      // stopped process) is not made up for beyond kMaxCatchUp ticks.
+      constexpr int kMaxCatchUp = 1000;
+      for (int n = 0; !next[i].done && next[i].at <= now; ++n) {
+        const wire::Injection& s = g_specs[i];
+        const uint64_t hit = g_hits[i].fetch_add(1) + 1;
+        if (selects(i, hit)) deliver(s);
+        if (s.point == wire::kPointAfter || (s.max && g_fired[i].load() >= s.max)) {
+          next[i].done = true;
+        } else {
+          next[i].at += s.duration_ns;
+          if (n >= kMaxCatchUp) next[i].at = now + s.duration_ns;
+        }
       }
     }
   }
@@ -161,7 +169,23 @@ void inject_init() {
       g_armed[s.function] = 1;
     }
   }
+  // Fuzzing: every call point counts its hits; handlers feed coverage.
+  if (c.fuzz & wire::kFuzzArmAll)
+    for (int id = 0; id < kFnCount; ++id) g_armed[id] = 1;
+  if (c.fuzz & wire::kFuzzCoverage) g_fuzz_cov = g_run->interleavings;
   start_timer_thread();
+}
+
+void inject_reload() {
+  inject_disarm();
+  for (auto& h : g_hits) h.store(0, std::memory_order_relaxed);
+  for (auto& f : g_fired) f.store(0, std::memory_order_relaxed);
+  g_call_any = 0;
+  inject_init();
+}
+
+void inject_disarm() {
+  for (int id = 0; id < kFnCount; ++id) g_armed[id] = 0;
 }
 
 void inject_after_fork() {
@@ -170,19 +194,23 @@ void inject_after_fork() {
   g_timer_running = false;  // threads do not survive fork; children get no timers
 }
 
-bool on_call_point(int id) {
+bool on_call_point(int id, void* caller) {
   ThreadState& ts = t_state;
   const int cannot_block = ts.cannot_block;
   ts.cannot_block = 0;
   if (!g_specs || ts.in_shim) return false;
+  if (__builtin_expect(g_fuzz_inproc, 0) && fuzz_foreign_thread()) return false;
   if (g_process) g_process->calls[id].fetch_add(1, std::memory_order_relaxed);
   bool eintr = false;
   for (uint32_t i = 0; i < g_nspecs; ++i) {
     const wire::Injection& s = g_specs[i];
     if (s.point != wire::kPointCall || (s.function != id && !(g_call_any >> i & 1))) continue;
     const uint64_t hit = g_hits[i].fetch_add(1, std::memory_order_relaxed) + 1;
+    if (__builtin_expect(g_fuzz_inproc, 0) && !fuzz_deliverable(s.signal)) continue;
     if (!selects(i, hit)) continue;
+    if (g_fuzz_cov) t_fuzz_site = fuzz_site(id, caller);
     const bool to_me = deliver(s);  // an unblocked signal runs its handler right here
+    t_fuzz_site = 0;
     if (s.mode == wire::kModeEintr && to_me && !cannot_block && (kFnInfo[id].flags & INTR) &&
         interrupts(s.signal, id))
       eintr = true;
@@ -197,6 +225,7 @@ void on_handler_entry(int sig) {
     const wire::Injection& s = g_specs[i];
     if (s.point != wire::kPointHandler || s.handler_signal != sig) continue;
     const uint64_t hit = g_hits[i].fetch_add(1, std::memory_order_relaxed) + 1;
+    if (__builtin_expect(g_fuzz_inproc, 0) && !fuzz_deliverable(s.signal)) continue;
     if (selects(i, hit)) ts.handler_arm |= 1u << i;
   }
 }
