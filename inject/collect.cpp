@@ -62,8 +62,13 @@ std::string message_for(const wire::Record& r, const Finding& f, uint64_t hang_t
     case wire::kHandlerHang: {
       std::string m = h + " ran longer than the hang timeout";
       if (hang_timeout_ns) m += " (" + format_duration(hang_timeout_ns) + ")";
+      // The interposed call the handler made and never returned from says
+      // more than the futex at the top of the stack.
+      const auto table = functions();
+      if (r.function > 0 && (size_t)r.function <= table.size())
+        m += "; blocked in " + std::string(table[r.function - 1].name) + " called from the handler";
       if (!f.stack.empty() && f.stack.front().function && f.stack.front().function != f.handler)
-        m += "; stuck in " + *f.stack.front().function;
+        m += (r.function > 0 ? ", at " : "; stuck in ") + *f.stack.front().function;
       return m;
     }
     case wire::kHandlerCrash:
