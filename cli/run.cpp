@@ -3,6 +3,7 @@
 #include "inject/watchdog.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -17,6 +18,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 
 #include "inject/checks.h"
 #include "inject/collect.h"
@@ -190,9 +192,12 @@ uint64_t now_ns() {
 }
 
 struct ChildResult {
+  pid_t pid = 0;
   int status = 0;
   bool timed_out = false;
 };
+
+constexpr uint64_t kStragglerGraceNs = 1'000'000'000ull;
 
 // Forks and execs; returns when the child is gone. Throws Error when the
 // exec itself failed (nothing ran).
@@ -257,6 +262,7 @@ ChildResult run_child(const std::string& display, const std::string& path,
   close(pipefd[0]);
 
   ChildResult result;
+  result.pid = pid;
   constexpr uint64_t kAuditInterval = 100'000'000ull;
   uint64_t next_audit = 0;
   for (;;) {
@@ -310,6 +316,29 @@ ChildResult run_child(const std::string& display, const std::string& path,
   if (n == static_cast<ssize_t>(sizeof exec_err))
     throw Error(display + ": cannot execute: " + std::strerror(exec_err));
   return result;
+}
+
+// Processes that outlive the program (daemons, orphans, `cmd &`) get up to
+// grace_ns to finish, so that what they find still makes the report. sigstorm
+// is their child subreaper: an orphan of the run becomes sigstorm's child, so
+// "sigstorm has children" is "the run still has processes", without races.
+// Returns how many children were still running after that.
+size_t wait_for_stragglers(uint64_t grace_ns) {
+  const uint64_t deadline = now_ns() + grace_ns;
+  for (;;) {
+    int status;
+    pid_t reaped;
+    while ((reaped = waitpid(-1, &status, WNOHANG)) > 0) {
+    }
+    if (reaped < 0 && errno == ECHILD) return 0;
+    if (now_ns() >= deadline) break;
+    usleep(10000);
+  }
+  size_t alive = 0;
+  std::ifstream children("/proc/self/task/" + std::to_string(getpid()) + "/children");
+  pid_t pid;
+  while (children >> pid) ++alive;
+  return alive ? alive : 1;
 }
 
 }  // namespace
@@ -376,6 +405,7 @@ int run(const RunOptions& o) {
   if (o.report_path) out.emplace(*o.report_path);
 
   v.config.cli_pid = getpid();
+  prctl(PR_SET_CHILD_SUBREAPER, 1);  // orphans of the run come back to us (see wait_for_stragglers)
   // A test knob, not an option: a tiny record store shows the dropped path.
   if (const char* limit = std::getenv("SIGSTORM_RECORD_LIMIT")) v.config.record_limit = (uint32_t)std::strtoul(limit, nullptr, 10);
   RunFile run_file = RunFile::create(v.config);
@@ -385,6 +415,7 @@ int run(const RunOptions& o) {
   ChildResult child = run_child(program, path, o.command, child_environment(shim, run_file.path()),
                                 v.timeout_ns, watchdog, audit);
   audit.sample();  // what is still running (daemons)
+  const size_t stragglers = child.timed_out ? 0 : wait_for_stragglers(kStragglerGraceNs);
 
   Symbolizer symbolizer;
   Report report = collect(run_file.read(), symbolizer);
@@ -419,6 +450,10 @@ int run(const RunOptions& o) {
   else if (WIFSIGNALED(child.status)) report.exit.signal = signal_name(WTERMSIG(child.status));
   if (child.timed_out)
     report.notes.insert(report.notes.begin(), "run ended by --timeout after " + format_duration(*v.timeout_ns));
+  if (stragglers)
+    report.notes.push_back(std::to_string(stragglers) + (stragglers == 1 ? " process" : " processes") +
+                           " of the run still running " + format_duration(kStragglerGraceNs) +
+                           " after the program ended: later findings of theirs are not in this report");
 
   const std::string text = write_report(report, v.format, current_dir());
   if (out) out->commit(text);
