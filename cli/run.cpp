@@ -1,4 +1,5 @@
 #include "cli/run.h"
+#include "inject/number.h"
 #include "inject/audit.h"
 #include "inject/watchdog.h"
 
@@ -37,14 +38,6 @@ namespace sigstorm::cli {
 namespace {
 
 std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
-
-std::optional<uint64_t> parse_u64(std::string_view s) {
-  uint64_t v = 0;
-  if (s.empty() || s[0] < '0' || s[0] > '9') return std::nullopt;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 uint64_t duration_option(const char* option, const std::string& text) {
   auto ns = parse_duration(text);

@@ -1,3 +1,4 @@
+#include "inject/number.h"
 #include "inject/spec.h"
 
 #include <charconv>
@@ -35,14 +36,6 @@ std::string printable(std::string_view s) {
 }
 
 std::string quote(std::string_view s) { return "'" + printable(s) + "'"; }
-
-std::optional<uint64_t> parse_u64(std::string_view s) {
-  uint64_t v = 0;
-  if (s.empty() || s[0] < '0' || s[0] > '9') return std::nullopt;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 struct When {
   uint64_t first = 1, last = 0, step = 1;
