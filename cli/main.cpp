@@ -9,6 +9,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "cli/fuzz.h"
 #include "cli/run.h"
 #include "inject/error.h"
 #include "inject/functions.h"
@@ -160,6 +161,8 @@ int main(int argc, char** argv) {
       ->type_name("FORMAT");
   report->add_option("-o,--output", report_out, "Write to OUT instead of stdout")->type_name("OUT");
 
+  CLI::App* fuzz = sigstorm::cli::add_fuzz_command(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -182,6 +185,7 @@ int main(int argc, char** argv) {
       ro.time_scale = time_scale;
       return sigstorm::cli::run(ro);
     }
+    if (fuzz->parsed()) return sigstorm::cli::fuzz_command();
     if (points->parsed()) {
       if (points_format == "text") std::cout << sigstorm::points_text();
       else if (points_format == "markdown") std::cout << sigstorm::points_markdown();

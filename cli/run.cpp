@@ -1,5 +1,4 @@
 #include "cli/run.h"
-#include "inject/number.h"
 #include "inject/audit.h"
 #include "inject/watchdog.h"
 
@@ -23,6 +22,7 @@
 
 #include "inject/checks.h"
 #include "inject/collect.h"
+#include "inject/number.h"
 #include "inject/duration.h"
 #include "inject/error.h"
 #include "inject/functions.h"

@@ -1,4 +1,3 @@
-#include "inject/number.h"
 #include "inject/spec.h"
 
 #include <charconv>
@@ -10,6 +9,7 @@
 
 #include "inject/duration.h"
 #include "inject/functions.h"
+#include "inject/number.h"
 #include "inject/signals.h"
 
 namespace sigstorm {

@@ -2,6 +2,7 @@
 // handler frames (longjmp-mask), and the injection engine's call: points.
 #include <errno.h>
 
+#include "preload/fuzz.h"
 #include "preload/handlers.h"
 #include "preload/inject.h"
 #include "preload/interpose.h"
@@ -69,6 +70,7 @@ CallScope::CallScope(int id, void* real_fn, void* caller) {
       f.top = real_fn;
       record(f);
     }
+    if (__builtin_expect(g_fuzz_cov != nullptr, 0) && ts.in_call == 0) fuzz_cover_call(ts, id);
     ts.in_call++;
     counted_ = true;
     if (ts.published) {
@@ -77,7 +79,7 @@ CallScope::CallScope(int id, void* real_fn, void* caller) {
     }
     if (ts.handler_arm) on_handler_call();
   }
-  if (g_armed[id]) eintr_ = on_call_point(id);
+  if (g_armed[id]) eintr_ = on_call_point(id, caller);
 }
 
 CallScope::~CallScope() {

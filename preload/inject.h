@@ -12,8 +12,15 @@ void inject_init();
 void inject_after_fork();
 
 // A call of an armed function: fires the specs that select this hit.
-// Returns true when the call must fail with EINTR (mode=eintr).
-bool on_call_point(int id);
+// Returns true when the call must fail with EINTR (mode=eintr). `caller`
+// (the program's call site) only feeds fuzzing's interleaving coverage.
+bool on_call_point(int id, void* caller = nullptr);
+
+// Fuzzing (in-process harness, preload/fuzz_api.cpp): re-read the Config's
+// injections with fresh hit counts, and put every call point back on the
+// fast path.
+void inject_reload();
+void inject_disarm();
 
 // handler:SIG specs: armed when a handler for `sig` is entered on this
 // thread; fired at its first interposed call, or as it returns.

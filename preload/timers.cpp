@@ -5,6 +5,7 @@
 
 #include "preload/inject.h"
 #include "preload/interpose.h"
+#include "preload/sys.h"
 
 using namespace sigstorm;
 
@@ -103,7 +104,17 @@ SIGSTORM_WRAPPER(int, clock_nanosleep, (clockid_t clk, int flags, const struct t
   auto fn = real_fn(real::clock_nanosleep);
   // clock_nanosleep returns the error instead of setting errno.
   int r = intercept(fn_clock_nanosleep, (void*)fn, __builtin_return_address(0), [&]() {
-    if (!time_scaled() || !req || (flags & TIMER_ABSTIME)) return fn(clk, flags, req, rem);
+    if (!time_scaled() || !req) return fn(clk, flags, req, rem);
+    if (flags & TIMER_ABSTIME) {
+      // A deadline (CPython's time.sleep sleeps this way, and resumes to the
+      // same deadline after a handler): sleep the scaled time left until it.
+      struct timespec now;
+      if (sys::clock_gettime(clk, &now) != 0) return fn(clk, flags, req, rem);
+      const uint64_t at = ns_of(*req), cur = ns_of(now);
+      if (at <= cur) return fn(clk, flags, req, rem);
+      struct timespec s = ts_of(scale_ns(at - cur));
+      return fn(clk, 0, &s, nullptr);  // rem is not written for TIMER_ABSTIME
+    }
     struct timespec s = ts_of(scale_ns(ns_of(*req))), left = {};
     int e = fn(clk, flags, &s, &left);
     if (e == EINTR && rem) *rem = ts_of(unscale_ns(ns_of(left)));

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <ucontext.h>
 
+#include "preload/fuzz.h"
 #include "preload/handlers.h"
 #include "preload/inject.h"
 #include "preload/recorder.h"
@@ -99,6 +100,19 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
     if (ts.depth > 0 && check_enabled(wire::kReentrancy)) note_reentrancy(ts, sig, handler);
     if (ts.depth > 0 && is_fatal_signal(sig)) crash_in_handler(sig);
   }
+  if (__builtin_expect(g_fuzz_inproc, 0) && fuzz_foreign_handler(sig, act)) {
+    // In-process fuzzing: the fuzzer's own handler (libFuzzer's SIGALRM,
+    // SIGINT, SIGUSR1, SIGSEGV...), or no scenario runs. Not under test.
+    ts.in_shim++;
+    errno = saved_errno;
+    if (act & kActSiginfo)
+      ((void (*)(int, siginfo_t*, void*))handler)(sig, info, uc);
+    else
+      ((void (*)(int))handler)(sig);
+    ts.in_shim--;
+    return;
+  }
+  if (__builtin_expect(g_fuzz_cov != nullptr, 0)) fuzz_cover_entry(sig, ts);
   if (ts.depth < kMaxHandlerDepth) {
     ActiveHandler& a = ts.active[ts.depth];
     a.sig = sig;

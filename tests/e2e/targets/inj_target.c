@@ -7,12 +7,15 @@
 //   inj_target wait K MS   ... then waits MS milliseconds more (extra runs
 //                          would show in runs=)
 //
-// The SIGUSR1 handler (SA_SIGINFO) records the thread it ran on and how the
+// The SIGUSR1 and SIGRTMIN+1 handler (SA_SIGINFO) records the thread it ran on and how the
 // signal was sent (si_code: SI_TKILL for tgkill, i.e. a thread; SI_USER for
 // kill, i.e. the process). Prints
 //
 //   main=TID worker=TID
 //   handler_tid=TID on=main|worker|other si_code=SI_TKILL|SI_USER|N runs=K
+//
+// SIGRTMIN+1 is queued, never merged: K runs are K deliveries even when the
+// program is slow to run its handler (two SIGUSR1 may arrive as one).
 //
 // Waits are bounded (10 s): "timeout" is printed and the exit status is 3.
 #define _GNU_SOURCE
@@ -73,6 +76,7 @@ int main(int argc, char **argv) {
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGUSR1, &sa, NULL);
+  sigaction(SIGRTMIN + 1, &sa, NULL);
 
   const char *mode = argc > 1 ? argv[1] : "call";
   int rc = 0;
