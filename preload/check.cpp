@@ -90,3 +90,26 @@ CallScope::~CallScope() {
 }
 
 }  // namespace sigstorm
+
+namespace sigstorm {
+
+int CallFacts::socket_timeout_option(int id) {
+  switch (id) {
+    case fn_recv: case fn_recvfrom: case fn_recvmsg: case fn_accept: case fn_accept4:
+      return SO_RCVTIMEO;
+    case fn_send: case fn_sendto: case fn_sendmsg: case fn_connect:
+      return SO_SNDTIMEO;
+    default:
+      return 0;
+  }
+}
+
+void CallFacts::no_restart_if_timeout(int fd, int opt) {
+  struct timeval tv = {};
+  socklen_t len = sizeof tv;
+  const int saved = errno;
+  if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len) == 0 && (tv.tv_sec || tv.tv_usec)) t_state.no_restart = 1;
+  errno = saved;
+}
+
+}  // namespace sigstorm

@@ -73,11 +73,15 @@ bool deliver(const wire::Injection& s) {
 }
 
 // Would the kernel have failed the call with EINTR for this signal?
-bool interrupts(int sig, int fn) {
+bool interrupts(int sig, int fn, bool no_restart) {
   struct sigaction act;
   if (real::sigaction(sig, nullptr, &act) != 0) return false;
   if (act.sa_handler == SIG_IGN || act.sa_handler == SIG_DFL) return false;  // no handler ran
-  if ((act.sa_flags & SA_RESTART) && (kFnInfo[fn].flags & RESTARTS)) return false;
+  // Blocked on this thread: the signal stays pending, no handler ran, and the
+  // kernel would not have interrupted the call.
+  sigset_t mask;
+  if (sys::sigprocmask(SIG_BLOCK, nullptr, &mask) == 0 && sigismember(&mask, sig)) return false;
+  if ((act.sa_flags & SA_RESTART) && (kFnInfo[fn].flags & RESTARTS) && !no_restart) return false;
   return true;
 }
 
@@ -197,7 +201,8 @@ void inject_after_fork() {
 bool on_call_point(int id, void* caller) {
   ThreadState& ts = t_state;
   const int cannot_block = ts.cannot_block;
-  ts.cannot_block = 0;
+  const int no_restart = ts.no_restart;
+  ts.cannot_block = ts.no_restart = 0;
   if (!g_specs || ts.in_shim) return false;
   if (__builtin_expect(g_fuzz_inproc, 0) && fuzz_foreign_thread()) return false;
   if (g_process) g_process->calls[id].fetch_add(1, std::memory_order_relaxed);
@@ -212,7 +217,7 @@ bool on_call_point(int id, void* caller) {
     const bool to_me = deliver(s);  // an unblocked signal runs its handler right here
     t_fuzz_site = 0;
     if (s.mode == wire::kModeEintr && to_me && !cannot_block && (kFnInfo[id].flags & INTR) &&
-        interrupts(s.signal, id))
+        interrupts(s.signal, id, no_restart))
       eintr = true;
   }
   return eintr;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stdio.h>
 
 #include <type_traits>
 
@@ -52,16 +53,54 @@ inline F real_fn(F& slot) {
   return f;
 }
 
-// What an interrupted blocking call returns (errno is set by the caller).
+// What an interrupted blocking call returns (errno is set by the caller):
+// NULL, a short count of 0 for size_t (fread, fwrite), -1 (or EOF) else.
 template <class R>
 inline R eintr_value() {
   if constexpr (std::is_void_v<R>) {
     return;
   } else if constexpr (std::is_pointer_v<R>) {
     return nullptr;
+  } else if constexpr (std::is_unsigned_v<R>) {
+    return 0;
   } else {
     return (R)-1;
   }
+}
+
+// What the arguments of one call tell the EINTR emulation. APPLY calls its
+// argument with the wrapper's arguments.
+struct CallFacts {
+  // A socket with SO_RCVTIMEO/SO_SNDTIMEO is never restarted (signal(7)).
+  template <class Apply>
+  static void before(int id, const Apply& apply) {
+    if (!g_armed[id]) return;
+    const int opt = socket_timeout_option(id);
+    if (opt) apply([opt](auto... a) { note_socket(opt, a...); });
+  }
+  // A stream that failed with EINTR has its error indicator set, as glibc
+  // sets it when its read or write fails.
+  template <class Apply>
+  static void after_eintr(const Apply& apply) {
+    apply([](auto... a) { (mark_stream(a), ...); });
+  }
+
+ private:
+  static int socket_timeout_option(int id);
+  static void no_restart_if_timeout(int fd, int opt);
+  template <class T, class... Rest>
+  static void note_socket(int opt, T fd, Rest...) {
+    if constexpr (std::is_same_v<T, int>) no_restart_if_timeout(fd, opt);
+  }
+  static void note_socket(int) {}
+  template <class T>
+  static void mark_stream(T arg) {
+    if constexpr (std::is_same_v<T, FILE*>) arg->_flags |= _IO_ERR_SEEN;
+  }
+};
+
+inline auto no_facts() {
+  return [](auto&&) {};
 }
 
 }  // namespace sigstorm
@@ -69,11 +108,13 @@ inline R eintr_value() {
 namespace sigstorm {
 
 // The slow path, out of line so the fast path needs no stack frame.
-template <class F>
-__attribute__((noinline, cold)) auto intercept_slow(int id, void* fn, void* caller, F call)
+template <class F, class Apply>
+__attribute__((noinline, cold)) auto intercept_slow(int id, void* fn, void* caller, F call, Apply apply)
     -> decltype(call()) {
+  CallFacts::before(id, apply);
   CallScope scope(id, fn, caller);
   if (__builtin_expect(scope.fail_with_eintr(), 0)) {
+    CallFacts::after_eintr(apply);
     errno = EINTR;
     return eintr_value<decltype(call())>();
   }
@@ -82,11 +123,11 @@ __attribute__((noinline, cold)) auto intercept_slow(int id, void* fn, void* call
 
 // The shared discipline: CALL is a lambda calling the real function `fn`;
 // CALLER is the program's return address (what makes findings distinct).
-template <class F>
-__attribute__((always_inline)) inline auto intercept(int id, void* fn, void* caller, F&& call)
-    -> decltype(call()) {
+template <class F, class Apply = decltype(no_facts())>
+__attribute__((always_inline)) inline auto intercept(int id, void* fn, void* caller, F&& call,
+                                                     Apply apply = no_facts()) -> decltype(call()) {
   if (__builtin_expect((t_state.depth | g_armed[id]) == 0, 1)) return call();
-  return intercept_slow(id, fn, caller, call);
+  return intercept_slow(id, fn, caller, call, apply);
 }
 
 }  // namespace sigstorm
@@ -94,6 +135,43 @@ __attribute__((always_inline)) inline auto intercept(int id, void* fn, void* cal
 // The body of a generated wrapper: `fn` is the real function.
 #define SIGSTORM_INTERCEPT(id, expr) \
   return ::sigstorm::intercept(id, (void*)fn, __builtin_return_address(0), [=]() { return expr; })
+
+namespace sigstorm {
+
+// The slow path of a table-generated wrapper: the arguments travel in
+// registers, and CallFacts sees them.
+template <class Fn, class... A>
+__attribute__((noinline, cold)) auto call_slow(int id, Fn fn, void* caller, A... a) -> decltype(fn(a...)) {
+  const auto apply = [&](const auto& g) { g(a...); };
+  CallFacts::before(id, apply);
+  CallScope scope(id, (void*)fn, caller);
+  if (__builtin_expect(scope.fail_with_eintr(), 0)) {
+    CallFacts::after_eintr(apply);
+    errno = EINTR;
+    return eintr_value<decltype(fn(a...))>();
+  }
+  return fn(a...);
+}
+
+// A table-generated wrapper's call: Call{id, fn, caller}(args...).
+template <class Fn>
+struct Call {
+  int id;
+  Fn fn;
+  void* caller;
+  template <class... A>
+  __attribute__((always_inline)) auto operator()(A... a) const -> decltype(fn(a...)) {
+    if (__builtin_expect((t_state.depth | g_armed[id]) == 0, 1)) return fn(a...);
+    return call_slow(id, fn, caller, a...);
+  }
+};
+
+}  // namespace sigstorm
+
+// The body of a table-generated wrapper: ARGS is the row's parenthesized
+// argument list.
+#define SIGSTORM_INTERCEPT_ARGS(id, args) \
+  return ::sigstorm::Call<decltype(fn)>{id, fn, __builtin_return_address(0)} args
 
 // The same, for wrappers whose call needs locals by reference (stack arrays).
 #define SIGSTORM_INTERCEPT_REF(id, expr) \

@@ -11,6 +11,6 @@ using namespace sigstorm;
 #define SIGSTORM_FN(name, ret, params, args, family, safety, flags) \
   SIGSTORM_WRAPPER(ret, name, params) {                             \
     auto fn = real_fn(real::name);                                  \
-    SIGSTORM_INTERCEPT(fn_##name, fn args);                         \
+    SIGSTORM_INTERCEPT_ARGS(fn_##name, args);                       \
   }
 #include "inject/functions.def"
