@@ -75,6 +75,8 @@ std::optional<int> parse_signal(std::string_view text) {
     return n;
   }
   std::string_view s = istarts_with(text, "SIG") ? text.substr(3) : text;
+  // "SIG32": how signal_name spells the signals glibc keeps for itself.
+  if (s.size() != text.size() && !s.empty() && s[0] >= '0' && s[0] <= '9') return parse_signal(s);
   for (const auto& sig : kSignals)
     if (iequal(s, sig.name)) return sig.number;
   return parse_realtime(s);

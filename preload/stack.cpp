@@ -82,6 +82,7 @@ void capture_stack(RawStack* out, int skip_signal_frames) {
   unw_cursor_t cursor;
   if (g_unw.getcontext(&uc) != 0 || g_unw.init_local(&cursor, &uc) != 0) return;
   const uint32_t first = out->n;  // frames before this one were given by the caller
+  bool carry_signal = false;       // a signal interrupted the shim itself (an injection)
   int guard = 0;
   do {
     unw_word_t ip = 0;
@@ -89,20 +90,27 @@ void capture_stack(RawStack* out, int skip_signal_frames) {
     // libunwind flags the frame a signal interrupted: its pc is exact, and
     // the frame just above it is the kernel's sigreturn trampoline.
     const bool interrupted = g_unw.is_signal_frame(&cursor) > 0;
-    if (in_shim_text(ip)) continue;  // our wrappers and trampoline are noise
+    if (interrupted && out->n > first) out->n--;  // drop the sigreturn trampoline
     uint32_t flags = wire::kFrameCallsite;
-    if (interrupted) {
-      if (out->n > first) out->n--;  // drop the sigreturn trampoline
-      if (skip_signal_frames > 0) {
-        // A fault handler's capture: start at the faulting instruction.
-        --skip_signal_frames;
-        out->n = first;
-        flags = 0;
-      } else {
-        flags = wire::kFrameSignal;
-      }
+    if (interrupted && skip_signal_frames > 0) {
+      // A fault handler's capture: start at the faulting instruction.
+      --skip_signal_frames;
+      out->n = first;
+      flags = 0;
+    } else if (interrupted) {
+      flags = wire::kFrameSignal;
     } else if (skip_signal_frames > 0) {
       continue;  // still inside the fault handler, above the fault
+    }
+    if (in_shim_text(ip)) {
+      // Our wrappers and trampoline are noise; a signal that landed in them
+      // (an injection at a call: point) still shows where it landed.
+      carry_signal |= interrupted && flags == wire::kFrameSignal;
+      continue;
+    }
+    if (carry_signal) {
+      flags |= wire::kFrameSignal;
+      carry_signal = false;
     }
     if (out->n >= wire::kMaxFrames) break;
     out->pc[out->n] = ip;

@@ -93,3 +93,11 @@ TEST(Signals, NamesRoundTrip) {
 
 }  // namespace
 }  // namespace sigstorm
+
+TEST(Signals, EveryNumberRoundTripsThroughItsName) {
+  for (int sig = 1; sig <= SIGRTMAX; ++sig) {
+    auto back = sigstorm::parse_signal(sigstorm::signal_name(sig));
+    ASSERT_TRUE(back.has_value()) << sigstorm::signal_name(sig);
+    EXPECT_EQ(*back, sig) << sigstorm::signal_name(sig);
+  }
+}

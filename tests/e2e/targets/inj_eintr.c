@@ -4,6 +4,8 @@
 //   inj_eintr FUNC FLAGS
 //     FUNC   read | poll
 //     FLAGS  restart (SA_RESTART) | norestart | ignore (SIGUSR1 is SIG_IGN)
+//            | blocked (norestart, and SIGUSR1 blocked around the call: it
+//            stays pending, no handler runs, nothing is interrupted)
 //
 // A byte waits in a pipe; main makes one FUNC call on it. Prints
 //
@@ -33,6 +35,11 @@ int main(int argc, char **argv) {
     sa.sa_flags = strcmp(flags, "restart") == 0 ? SA_RESTART : 0;
   }
   sigaction(SIGUSR1, &sa, NULL);
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  const int blocked = strcmp(flags, "blocked") == 0;
+  if (blocked) sigprocmask(SIG_BLOCK, &usr1, NULL);
 
   int p[2];
   if (pipe(p) != 0) return 1;
@@ -52,5 +59,6 @@ int main(int argc, char **argv) {
   const int err = errno;
   printf("%s %s: rc=%ld errno=%s handled=%d\n", func, flags, rc, rc < 0 ? strerrorname_np(err) : "-",
          (int)handled);
+  if (blocked) sigprocmask(SIG_UNBLOCK, &usr1, NULL);  // the pending signal runs the handler now
   return 0;
 }

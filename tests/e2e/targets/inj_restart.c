@@ -284,6 +284,18 @@ static void setup(const char *f, const char *variant) {
   } else if (!strcmp(f, "pthread_cond_wait") || !strcmp(f, "pthread_cond_timedwait")) {
     pthread_mutex_lock(&mutex);
     want(SYS_futex, -1);
+  } else if (!strcmp(f, "fwrite") || !strcmp(f, "fputs") || !strcmp(f, "fprintf") || !strcmp(f, "fflush")) {
+    stream = fdopen(pfd[1], "w");
+    if (!stream) die("inj_restart: fdopen");
+    if (!strcmp(f, "fflush")) {
+      static char big[8192];
+      setvbuf(stream, big, _IOFBF, sizeof big);
+      fputs("x", stream);  // buffered: fflush writes it
+    } else {
+      setvbuf(stream, NULL, _IONBF, 0);  // every call writes at once
+    }
+    fill_pipe(pfd[1]);
+    want(SYS_write, SYS_writev);
   } else if (!strcmp(f, "fgets") || !strcmp(f, "fread") || !strcmp(f, "fgetc") || !strcmp(f, "getline")) {
     stream = fdopen(pfd[0], "r");
     if (!stream) die("inj_restart: fdopen");
@@ -299,7 +311,9 @@ static void setup(const char *f, const char *variant) {
 // Makes the blocked call able to finish. Harmless when it already has.
 static void complete(const char *f) {
   static const char byte = 'x';
-  if (!strcmp(f, "write") || !strcmp(f, "writev")) drain(pfd[0]);
+  if (!strcmp(f, "write") || !strcmp(f, "writev") || !strcmp(f, "fwrite") || !strcmp(f, "fputs") ||
+      !strcmp(f, "fprintf") || !strcmp(f, "fflush"))
+    drain(pfd[0]);
   else if (!strncmp(f, "send", 4)) drain(sv[1]);
   else if (!strncmp(f, "recv", 4)) raw_write(sv[1], &byte, 1);
   else if (!strncmp(f, "accept", 6)) connect_unix();
@@ -457,7 +471,11 @@ static int call(const char *f, int *err) {
     errno = !strcmp(f, "pthread_cond_wait") ? pthread_cond_wait(&cond, &mutex) : pthread_cond_timedwait(&cond, &mutex, &at);
     rc = errno ? -1 : 0;
     pthread_mutex_unlock(&mutex);
-  } else if (!strcmp(f, "fgets")) rc = fgets(buf, 2, stream) ? 0 : -1;
+  } else if (!strcmp(f, "fwrite")) rc = fwrite("x", 1, 1, stream) == 1 ? 0 : -1;
+  else if (!strcmp(f, "fputs")) rc = fputs("x", stream) == EOF ? -1 : 0;
+  else if (!strcmp(f, "fprintf")) rc = fprintf(stream, "%s", "x") < 0 ? -1 : 0;
+  else if (!strcmp(f, "fflush")) rc = fflush(stream) == EOF ? -1 : 0;
+  else if (!strcmp(f, "fgets")) rc = fgets(buf, 2, stream) ? 0 : -1;
   else if (!strcmp(f, "fread")) rc = fread(buf, 1, 1, stream) == 1 ? 0 : -1;
   else if (!strcmp(f, "fgetc")) rc = fgetc(stream) == EOF ? -1 : 0;
   else if (!strcmp(f, "getline")) {

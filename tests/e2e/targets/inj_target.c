@@ -68,8 +68,9 @@ static const char *code_name(int code) {
   return buf;
 }
 
-int main(int argc, char **argv) {
-  main_tid = (pid_t)syscall(SYS_gettid);
+// In a constructor: after:/every: count from the start of the process, so
+// the handlers must exist as early as the program can make them.
+__attribute__((constructor)) static void install(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_usr1;
@@ -77,6 +78,10 @@ int main(int argc, char **argv) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGUSR1, &sa, NULL);
   sigaction(SIGRTMIN + 1, &sa, NULL);
+}
+
+int main(int argc, char **argv) {
+  main_tid = (pid_t)syscall(SYS_gettid);
 
   const char *mode = argc > 1 ? argv[1] : "call";
   int rc = 0;

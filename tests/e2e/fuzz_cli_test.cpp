@@ -1,0 +1,172 @@
+// `sigstorm fuzz`: the whole-program schedule search finds a race a
+// hand-picked injection would rarely hit, prints exactly one `sigstorm run`
+// line on stdout, and that line, run again, reproduces the same finding kind.
+// The programs are fuzz/programs/*.c (status_race: a status handler that
+// calls snprintf only while a batch is running; status_ok: fixed).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+
+#include "harness.h"
+
+using namespace e2e;
+
+namespace {
+
+std::string program(std::string_view name) { return std::string(SIGSTORM_FUZZ_PROGRAMS) + "/" + std::string(name); }
+
+// Words of a POSIX shell line as reproducer_line() quotes them: bare words
+// and '...' with '\'' for a quote.
+std::vector<std::string> shell_words(const std::string& line) {
+  std::vector<std::string> words;
+  std::string cur;
+  bool in_word = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (c == ' ' || c == '\n') {
+      if (in_word) words.push_back(cur);
+      cur.clear();
+      in_word = false;
+    } else if (c == '\'') {
+      in_word = true;
+      for (++i; i < line.size() && line[i] != '\''; ++i) cur += line[i];
+    } else if (c == '\\' && i + 1 < line.size()) {
+      in_word = true;
+      cur += line[++i];
+    } else {
+      in_word = true;
+      cur += c;
+    }
+  }
+  if (in_word) words.push_back(cur);
+  return words;
+}
+
+// The kinds of the error blocks of a text report ("==PID==ERROR: sigstorm: KIND: ...").
+std::vector<std::string> error_kinds(const std::string& text) {
+  std::vector<std::string> kinds;
+  static const std::regex re(R"(==\d+==ERROR: sigstorm: ([a-z-]+):)");
+  for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) kinds.push_back((*it)[1]);
+  return kinds;
+}
+
+RunOptions slow() {
+  RunOptions o;
+  o.timeout = std::chrono::milliseconds(120000);
+  return o;
+}
+
+}  // namespace
+
+TEST(FuzzCli, FindsTheRaceAndPrintsALineThatReproducesIt) {
+  REQUIRE_SIGSTORM();
+  const auto r = run({cli_path(), "fuzz", "--seed", "7", "--max-time", "60s", "--", program("status_race")}, slow());
+  ASSERT_FALSE(r.timed_out) << r.describe();
+  EXPECT_TRUE(r.exited && r.exit_code == 66) << r.describe();
+  // Exactly one line on stdout.
+  ASSERT_EQ(count_lines(r.out), 1) << "stdout:\n" << r.out << "\nstderr:\n" << r.err;
+  const std::string line = r.out.substr(0, r.out.find('\n'));
+  EXPECT_EQ(line.rfind("sigstorm run --seed 7 ", 0), 0u) << line;
+  EXPECT_NE(line.find(" --inject "), std::string::npos) << line;
+  EXPECT_NE(line.find(" -- " + program("status_race")), std::string::npos) << line;
+  // The report of the finding (stderr) and the libFuzzer-like progress.
+  const auto kinds = error_kinds(r.err);
+  ASSERT_FALSE(kinds.empty()) << r.err;
+  EXPECT_EQ(kinds.front(), "unsafe-call") << r.err;
+  EXPECT_NE(r.err.find("snprintf called from handler on_status"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("#1\tINITED"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("exec/s: "), std::string::npos) << r.err;
+
+  // The line, run again, reproduces the same finding kind.
+  auto words = shell_words(line);
+  ASSERT_GE(words.size(), 5u) << line;
+  ASSERT_EQ(words[0], "sigstorm");
+  ASSERT_EQ(words[1], "run");
+  const std::vector<std::string> options(words.begin() + 2, std::find(words.begin(), words.end(), "--"));
+  const std::vector<std::string> prog(std::find(words.begin(), words.end(), "--") + 1, words.end());
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto replay = run_sigstorm(options, prog);
+    ASSERT_FALSE(replay.result.timed_out) << replay.describe();
+    EXPECT_EQ(replay.result.shell_status(), 66) << replay.describe();
+    ASSERT_TRUE(replay.report_ok) << replay.describe();
+    ASSERT_FALSE(replay.findings(kinds.front()).empty()) << replay.describe();
+    EXPECT_FALSE(replay.findings("unsafe-call", "snprintf").empty()) << replay.describe();
+    EXPECT_EQ(replay.report.value("seed", 0), 7) << replay.describe();
+  }
+}
+
+TEST(FuzzCli, ParallelJobsFindItToo) {
+  REQUIRE_SIGSTORM();
+  const auto r = run({cli_path(), "fuzz", "--seed", "11", "--jobs", "2", "--max-time", "60s", "--",
+                      program("status_race")},
+                     slow());
+  ASSERT_FALSE(r.timed_out) << r.describe();
+  EXPECT_EQ(r.shell_status(), 66) << r.describe();
+  EXPECT_EQ(count_lines(r.out), 1) << r.out;
+  EXPECT_EQ(r.out.rfind("sigstorm run --seed 11 ", 0), 0u) << r.out;
+}
+
+TEST(FuzzCli, CorrectProgramHasNoFindingAndNoLine) {
+  REQUIRE_SIGSTORM();
+  const auto r = run({cli_path(), "fuzz", "--seed", "3", "--runs", "150", "--", program("status_ok")}, slow());
+  ASSERT_FALSE(r.timed_out) << r.describe();
+  EXPECT_EQ(r.shell_status(), 0) << r.describe();
+  EXPECT_EQ(r.out, "") << "nothing on stdout without a finding";
+  EXPECT_NE(r.err.find("DONE"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no error finding in 150 runs"), std::string::npos) << r.err;
+  // Interleaving coverage reached the search: handlers interrupted call sites.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.err, m, std::regex(R"(DONE +ilv: (\d+) pts: (\d+))"))) << r.err;
+  EXPECT_GT(std::stoi(m[1]), 2) << r.err;
+  EXPECT_GE(std::stoi(m[2]), 3) << "sigaction, open and write were reached\n" << r.err;
+}
+
+TEST(FuzzCli, ErrorExitcodeAndReportFile) {
+  REQUIRE_SIGSTORM();
+  TempDir dir;
+  const std::string report = dir.file("fuzz.json");
+  const auto r = run({cli_path(), "fuzz", "--seed", "5", "--max-time", "60s", "--error-exitcode", "9", "--report",
+                      report, "--", program("status_race")},
+                     slow());
+  ASSERT_FALSE(r.timed_out) << r.describe();
+  EXPECT_EQ(r.shell_status(), 9) << r.describe();
+  EXPECT_EQ(error_kinds(r.err).size(), 0u) << "the report went to the file, not stderr\n" << r.err;
+  std::ifstream in(report);
+  ASSERT_TRUE(in) << report;
+  const json j = json::parse(in, nullptr, false);
+  ASSERT_FALSE(j.is_discarded());
+  ASSERT_TRUE(j.contains("findings") && !j["findings"].empty()) << j.dump(1);
+  EXPECT_EQ(j["findings"][0].value("kind", ""), "unsafe-call") << j.dump(1);
+  ASSERT_TRUE(j.contains("injections") && !j["injections"].empty()) << j.dump(1);
+}
+
+TEST(FuzzCli, ProgramWithoutHandlersEndsAtOnce) {
+  REQUIRE_SIGSTORM();
+  const auto r = run({cli_path(), "fuzz", "--runs", "5", "--", "/bin/true"}, slow());
+  ASSERT_FALSE(r.timed_out) << r.describe();
+  EXPECT_EQ(r.shell_status(), 0) << r.describe();
+  EXPECT_NE(r.err.find("installed no signal handler"), std::string::npos) << r.err;
+}
+
+TEST(FuzzCli, UsageErrors) {
+  REQUIRE_SIGSTORM();
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"fuzz"},
+           {"fuzz", "--runs", "0", "--", "/bin/true"},
+           {"fuzz", "--jobs", "x", "--", "/bin/true"},
+           {"fuzz", "--max-time", "5", "--", "/bin/true"},
+           {"fuzz", "--signals", "USR1,BOGUS", "--", "/bin/true"},
+           {"fuzz", "--check", "nope", "--", "/bin/true"},
+           {"fuzz", "--", "/nonexistent/program"},
+       }) {
+    std::vector<std::string> argv{cli_path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = run(argv);
+    EXPECT_EQ(r.shell_status(), 2) << args.size() << " " << r.describe();
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    EXPECT_EQ(r.err.rfind("sigstorm: error: ", 0), 0u) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+}
