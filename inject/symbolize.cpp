@@ -36,10 +36,20 @@ std::optional<std::string> attr_string(Dwarf_Die* die, unsigned name) {
   return std::string(s);
 }
 
+// The compile unit whose code holds addr. libdw looks it up in
+// .debug_aranges, which clang does not emit by default: then walk the units.
+Dwarf_Die* cu_at(Dwfl_Module* mod, Dwarf_Addr addr, Dwarf_Addr* bias) {
+  if (Dwarf_Die* cu = dwfl_module_addrdie(mod, addr, bias)) return cu;
+  Dwarf_Die* cu = nullptr;
+  while ((cu = dwfl_module_nextcu(mod, cu, bias)) != nullptr)
+    if (dwarf_haspc(cu, addr - *bias) > 0) return cu;
+  return nullptr;
+}
+
 // The name of the innermost function (inlined or not) whose code holds addr.
 std::optional<std::string> dwarf_function(Dwfl_Module* mod, Dwarf_Addr addr) {
   Dwarf_Addr cubias = 0;
-  Dwarf_Die* cudie = dwfl_module_addrdie(mod, addr, &cubias);
+  Dwarf_Die* cudie = cu_at(mod, addr, &cubias);
   if (!cudie) return std::nullopt;
   Dwarf_Die* scopes = nullptr;
   const int n = dwarf_getscopes(cudie, addr - cubias, &scopes);
@@ -157,6 +167,18 @@ Symbol Symbolizer::symbolize(const std::string& path, uint64_t offset) {
       if (file && *file) {
         sym.file = file;
         if (lineno > 0) sym.line = lineno;
+      }
+    } else {
+      Dwarf_Addr cubias = 0;
+      if (Dwarf_Die* cu = cu_at(m->mod, addr, &cubias)) {
+        if (Dwarf_Line* line = dwarf_getsrc_die(cu, addr - cubias)) {
+          int lineno = 0;
+          const char* file = dwarf_linesrc(line, nullptr, nullptr);
+          if (file && *file) {
+            sym.file = file;
+            if (dwarf_lineno(line, &lineno) == 0 && lineno > 0) sym.line = lineno;
+          }
+        }
       }
     }
     if (!sym.function) {
