@@ -25,6 +25,8 @@ namespace {
 const wire::Injection* g_specs = nullptr;
 uint32_t g_nspecs = 0;
 uint32_t g_call_any = 0;  // call:* specs, as a bit mask
+uint32_t g_fn_specs[kFnCount];  // call:FUNC specs of each function, as a bit mask
+bool g_count_calls = false;     // fuzzing: count every call point's hits
 std::atomic<uint64_t> g_hits[wire::kMaxInjections];   // per process
 std::atomic<uint64_t> g_fired[wire::kMaxInjections];  // per process
 bool g_timer_running = false;
@@ -171,10 +173,12 @@ void inject_init() {
       for (int id = 0; id < kFnCount; ++id) g_armed[id] = 1;
     } else if (s.function < kFnCount) {
       g_armed[s.function] = 1;
+      g_fn_specs[s.function] |= 1u << i;
     }
   }
   // Fuzzing: every call point counts its hits; handlers feed coverage.
-  if (c.fuzz & wire::kFuzzArmAll)
+  g_count_calls = (c.fuzz & wire::kFuzzArmAll) != 0;
+  if (g_count_calls)
     for (int id = 0; id < kFnCount; ++id) g_armed[id] = 1;
   if (c.fuzz & wire::kFuzzCoverage) g_fuzz_cov = g_run->interleavings;
   start_timer_thread();
@@ -185,6 +189,7 @@ void inject_reload() {
   for (auto& h : g_hits) h.store(0, std::memory_order_relaxed);
   for (auto& f : g_fired) f.store(0, std::memory_order_relaxed);
   g_call_any = 0;
+  for (uint32_t& m : g_fn_specs) m = 0;
   inject_init();
 }
 
@@ -205,11 +210,13 @@ bool on_call_point(int id, void* caller) {
   ts.cannot_block = ts.no_restart = 0;
   if (!g_specs || ts.in_shim) return false;
   if (__builtin_expect(g_fuzz_inproc, 0) && fuzz_foreign_thread()) return false;
-  if (g_process) g_process->calls[id].fetch_add(1, std::memory_order_relaxed);
+  // Which points a program reaches is only asked when fuzzing (an atomic in
+  // shared memory costs every armed call).
+  if (g_count_calls && g_process) g_process->calls[id].fetch_add(1, std::memory_order_relaxed);
   bool eintr = false;
-  for (uint32_t i = 0; i < g_nspecs; ++i) {
+  for (uint32_t specs = g_fn_specs[id] | g_call_any; specs; specs &= specs - 1) {
+    const uint32_t i = (uint32_t)__builtin_ctz(specs);
     const wire::Injection& s = g_specs[i];
-    if (s.point != wire::kPointCall || (s.function != id && !(g_call_any >> i & 1))) continue;
     const uint64_t hit = g_hits[i].fetch_add(1, std::memory_order_relaxed) + 1;
     if (__builtin_expect(g_fuzz_inproc, 0) && !fuzz_deliverable(s.signal)) continue;
     if (!selects(i, hit)) continue;

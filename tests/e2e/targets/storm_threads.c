@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   sa.sa_handler = on_signal;
   sa.sa_flags = SA_RESTART;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGUSR1, &sa, NULL);
+  sigaction(SIGURG, &sa, NULL);
   pthread_t t[4];
   for (long i = 0; i < 4; ++i) pthread_create(&t[i], NULL, worker, (void*)i);
   unsigned long total = 0;
@@ -60,10 +60,10 @@ int main(int argc, char** argv) {
     total += (unsigned long)rounds;
   }
   // Only this thread is left: blocking the signal here makes the count final.
-  sigset_t usr1;
-  sigemptyset(&usr1);
-  sigaddset(&usr1, SIGUSR1);
-  sigprocmask(SIG_BLOCK, &usr1, NULL);
+  sigset_t urg;
+  sigemptyset(&urg);
+  sigaddset(&urg, SIGURG);
+  sigprocmask(SIG_BLOCK, &urg, NULL);
   printf("workers=4 done=%s\n", total > 0 ? "yes" : "no");
   fprintf(stderr, "handled=%d rounds=%lu\n", (int)g_handled, total);
   return 0;
