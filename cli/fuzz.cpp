@@ -12,6 +12,7 @@
 //     reproduces it goes to stdout; the report of that run goes to stderr
 //     (or --report).
 #include "cli/fuzz.h"
+#include "cli/launch.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -38,6 +39,7 @@
 #include "inject/collect.h"
 #include "inject/duration.h"
 #include "inject/error.h"
+#include "inject/number.h"
 #include "inject/functions.h"
 #include "inject/program.h"
 #include "inject/run_file.h"
@@ -81,79 +83,6 @@ Exit status: --error-exitcode (66) when an error finding was made, else 0;
 130 when interrupted; 2 for a usage error.)";
 
 std::string squote(std::string_view s) { return "'" + std::string(s) + "'"; }
-
-std::optional<uint64_t> parse_u64(std::string_view s) {
-  uint64_t v = 0;
-  if (s.empty() || s[0] < '0' || s[0] > '9') return std::nullopt;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-uint64_t duration_option(const char* option, const std::string& text) {
-  auto ns = parse_duration(text);
-  if (!ns)
-    throw Error(std::string(option) + " " + squote(text) +
-                ": not a duration (want an integer with unit ns, us, ms or s, e.g. 2s)");
-  if (*ns == 0) throw Error(std::string(option) + " " + squote(text) + ": must be longer than 0");
-  return *ns;
-}
-
-uint64_t now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-uint64_t random_seed() {
-  uint32_t v = 0;
-  if (getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v)) v = static_cast<uint32_t>(now_ns() ^ getpid());
-  return v;
-}
-
-std::string shim_path() {
-  std::string shim;
-  if (const char* env = std::getenv("SIGSTORM_SHIM"); env && *env) {
-    shim = env;
-  } else {
-    char buf[PATH_MAX];
-    const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0) throw Error(std::string("cannot find sigstorm's own path: ") + std::strerror(errno));
-    std::string self(buf, static_cast<size_t>(n));
-    shim = self.substr(0, self.rfind('/')) + "/../lib/libsigstorm.so";
-  }
-  char real[PATH_MAX];
-  if (!realpath(shim.c_str(), real))
-    throw Error("libsigstorm.so not found at " + shim + " (" + std::strerror(errno) +
-                "; build it, or set SIGSTORM_SHIM)");
-  return real;
-}
-
-std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file) {
-  std::vector<std::string> env;
-  std::string preload;
-  const std::string pre = "LD_PRELOAD=";
-  const std::string run = std::string(wire::kEnvRunFile) + "=";
-  for (char** e = environ; e && *e; ++e) {
-    std::string_view kv(*e);
-    if (kv.substr(0, pre.size()) == pre) {
-      preload = std::string(kv.substr(pre.size()));
-      continue;
-    }
-    if (kv.substr(0, run.size()) == run) continue;
-    env.emplace_back(kv);
-  }
-  env.push_back(pre + shim + (preload.empty() ? "" : ":" + preload));
-  env.push_back(run + run_file);
-  return env;
-}
-
-std::vector<char*> pointers(std::vector<std::string>& v) {
-  std::vector<char*> out;
-  for (auto& s : v) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
 
 // Signals a schedule may use by default: those with a handler, except the
 // crash signals (their handlers are crash reporters) and the shim's probe.

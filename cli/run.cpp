@@ -1,4 +1,5 @@
 #include "cli/run.h"
+#include "cli/launch.h"
 #include "inject/audit.h"
 #include "inject/watchdog.h"
 
@@ -38,45 +39,6 @@ namespace sigstorm::cli {
 namespace {
 
 std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
-
-uint64_t duration_option(const char* option, const std::string& text) {
-  auto ns = parse_duration(text);
-  if (!ns)
-    throw Error(std::string(option) + " " + quoted(text) +
-                ": not a duration (want an integer with unit ns, us, ms or s, e.g. 2s)");
-  if (*ns == 0) throw Error(std::string(option) + " " + quoted(text) + ": must be longer than 0");
-  return *ns;
-}
-
-uint64_t random_seed() {
-  uint32_t v = 0;
-  // A 32-bit seed: short to type back, exact in every JSON reader.
-  if (getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v)) {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    v = static_cast<uint32_t>(ts.tv_nsec ^ (ts.tv_sec << 20) ^ getpid());
-  }
-  return v;
-}
-
-std::string self_dir() {
-  char buf[PATH_MAX];
-  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) throw Error(std::string("cannot find sigstorm's own path: ") + std::strerror(errno));
-  std::string p(buf, static_cast<size_t>(n));
-  return p.substr(0, p.rfind('/'));
-}
-
-std::string shim_path() {
-  std::string shim;
-  if (const char* env = std::getenv("SIGSTORM_SHIM"); env && *env) shim = env;
-  else shim = self_dir() + "/../lib/libsigstorm.so";
-  char real[PATH_MAX];
-  if (!realpath(shim.c_str(), real))
-    throw Error("libsigstorm.so not found at " + shim + " (" + std::strerror(errno) +
-                "; build it, or set SIGSTORM_SHIM)");
-  return real;
-}
 
 std::string current_dir() {
   char buf[PATH_MAX];
@@ -152,37 +114,6 @@ Validated validate(const RunOptions& o) {
   return v;
 }
 
-std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file) {
-  std::vector<std::string> env;
-  std::string preload;
-  const std::string pre = "LD_PRELOAD=";
-  const std::string run = std::string(wire::kEnvRunFile) + "=";
-  for (char** e = environ; e && *e; ++e) {
-    std::string_view kv(*e);
-    if (kv.substr(0, pre.size()) == pre) {
-      preload = std::string(kv.substr(pre.size()));
-      continue;
-    }
-    if (kv.substr(0, run.size()) == run) continue;
-    env.emplace_back(kv);
-  }
-  env.push_back(pre + shim + (preload.empty() ? "" : ":" + preload));
-  env.push_back(run + run_file);
-  return env;
-}
-
-std::vector<char*> pointers(std::vector<std::string>& v) {
-  std::vector<char*> out;
-  for (auto& s : v) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
-uint64_t now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 struct ChildResult {
   pid_t pid = 0;

@@ -7,6 +7,7 @@
 #include "inject/checks.h"
 #include "inject/duration.h"
 #include "inject/report.h"
+#include "inject/shell_quote.h"
 
 namespace sigstorm {
 namespace {
@@ -19,22 +20,6 @@ std::string hex(uint64_t v) {
 
 std::string times(uint64_t n) { return n == 1 ? "1 time" : std::to_string(n) + " times"; }
 
-// Single-quotes a word for a POSIX shell unless it is plainly safe.
-std::string shell_quote(std::string_view word) {
-  bool plain = !word.empty();
-  for (char c : word) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    std::string_view("@%+=:,./_-").find(c) != std::string_view::npos;
-    plain = plain && ok;
-  }
-  if (plain) return std::string(word);
-  std::string out = "'";
-  for (char c : word) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
-  }
-  return out + "'";
-}
 
 std::string frame_line(size_t i, const StackFrame& f, std::string_view base_dir) {
   std::string s = "    #" + std::to_string(i) + " ";

@@ -4,6 +4,7 @@
 
 #include "inject/error.h"
 #include "inject/functions.h"
+#include "inject/shell_quote.h"
 #include "inject/signals.h"
 #include "inject/spec.h"
 
@@ -258,29 +259,14 @@ Schedule minimize(Schedule s, const std::function<bool(const Schedule&)>& reprod
 
 // ---- printing ----
 
-std::string shell_word(std::string_view word) {
-  bool plain = !word.empty();
-  for (char c : word) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    std::string_view("@%+=:,./_-").find(c) != std::string_view::npos;
-    plain = plain && ok;
-  }
-  if (plain) return std::string(word);
-  std::string out = "'";
-  for (char c : word) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
-  }
-  return out + "'";
-}
 
 std::string reproducer_line(uint64_t seed, const std::vector<std::string>& extra, const Schedule& schedule,
                             const std::vector<std::string>& argv) {
   std::string line = "sigstorm run --seed " + std::to_string(seed);
-  for (const std::string& e : extra) line += " " + shell_word(e);
-  for (const wire::Injection& inj : schedule) line += " --inject " + shell_word(inj.text);
+  for (const std::string& e : extra) line += " " + shell_quote(e);
+  for (const wire::Injection& inj : schedule) line += " --inject " + shell_quote(inj.text);
   line += " --";
-  for (const std::string& a : argv) line += " " + shell_word(a);
+  for (const std::string& a : argv) line += " " + shell_quote(a);
   return line;
 }
 

@@ -102,9 +102,6 @@ class ScheduleGen {
 // `reproduces` is never called with more than `budget` schedules.
 Schedule minimize(Schedule schedule, const std::function<bool(const Schedule&)>& reproduces, int budget = 64);
 
-// A POSIX-shell-quoted word (left alone when plainly safe).
-std::string shell_word(std::string_view word);
-
 // `sigstorm run --seed N [extra...] --inject SPEC ... -- PROGRAM ARGS`, one
 // line, every word quoted for a POSIX shell.
 std::string reproducer_line(uint64_t seed, const std::vector<std::string>& extra_options, const Schedule& schedule,

@@ -7,6 +7,7 @@
 
 #include "inject/functions.h"
 #include "inject/schedule.h"
+#include "inject/shell_quote.h"
 #include "inject/spec.h"
 
 using namespace sigstorm;
@@ -197,6 +198,6 @@ TEST(FuzzSchedule, ReproducerLineIsOneShellLine) {
   EXPECT_EQ(reproducer_line(7, {}, s, {"./prog", "a b", "it's"}),
             "sigstorm run --seed 7 --inject SIGUSR1@call:write,when=5 -- ./prog 'a b' 'it'\\''s'");
   EXPECT_EQ(reproducer_line(1, {"--policy", "linux"}, {}, {"/bin/x"}), "sigstorm run --seed 1 --policy linux -- /bin/x");
-  EXPECT_EQ(shell_word(""), "''");
-  EXPECT_EQ(shell_word("SIGUSR1@call:*,when=2"), "'SIGUSR1@call:*,when=2'");
+  EXPECT_EQ(shell_quote(""), "''");
+  EXPECT_EQ(shell_quote("SIGUSR1@call:*,when=2"), "'SIGUSR1@call:*,when=2'");
 }

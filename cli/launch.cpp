@@ -1,0 +1,87 @@
+#include "cli/launch.h"
+
+#include <limits.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include "inject/duration.h"
+#include "inject/error.h"
+#include "inject/record_format.h"
+
+extern char** environ;
+
+namespace sigstorm::cli {
+
+uint64_t duration_option(const char* option, const std::string& text) {
+  const std::string quoted = "'" + text + "'";
+  auto ns = parse_duration(text);
+  if (!ns)
+    throw Error(std::string(option) + " " + quoted +
+                ": not a duration (want an integer with unit ns, us, ms or s, e.g. 2s)");
+  if (*ns == 0) throw Error(std::string(option) + " " + quoted + ": must be longer than 0");
+  return *ns;
+}
+
+uint64_t now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+uint64_t random_seed() {
+  uint32_t v = 0;
+  if (getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v)) v = static_cast<uint32_t>(now_ns() ^ getpid());
+  return v;
+}
+
+std::string shim_path() {
+  std::string shim;
+  if (const char* env = std::getenv("SIGSTORM_SHIM"); env && *env) {
+    shim = env;
+  } else {
+    char buf[PATH_MAX];
+    const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0) throw Error(std::string("cannot find sigstorm's own path: ") + std::strerror(errno));
+    std::string self(buf, static_cast<size_t>(n));
+    shim = self.substr(0, self.rfind('/')) + "/../lib/libsigstorm.so";
+  }
+  char real[PATH_MAX];
+  if (!realpath(shim.c_str(), real))
+    throw Error("libsigstorm.so not found at " + shim + " (" + std::strerror(errno) +
+                "; build it, or set SIGSTORM_SHIM)");
+  return real;
+}
+
+std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file) {
+  std::vector<std::string> env;
+  std::string preload;
+  const std::string pre = "LD_PRELOAD=";
+  const std::string run = std::string(wire::kEnvRunFile) + "=";
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    if (kv.substr(0, pre.size()) == pre) {
+      preload = std::string(kv.substr(pre.size()));
+      continue;
+    }
+    if (kv.substr(0, run.size()) == run) continue;
+    env.emplace_back(kv);
+  }
+  env.push_back(pre + shim + (preload.empty() ? "" : ":" + preload));
+  env.push_back(run + run_file);
+  return env;
+}
+
+std::vector<char*> pointers(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (auto& s : v) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace sigstorm::cli

@@ -1,0 +1,24 @@
+// What `sigstorm run` and `sigstorm fuzz` share to start a program under the
+// shim: options that are durations, the seed, where the shim is, the child's
+// environment.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sigstorm::cli {
+
+// A DUR option (2s, 50ms, ...), longer than 0. Throws Error naming OPTION.
+uint64_t duration_option(const char* option, const std::string& text);
+// A random 32-bit seed: short to type back, exact in every JSON reader.
+uint64_t random_seed();
+uint64_t now_ns();  // CLOCK_MONOTONIC
+// libsigstorm.so: $SIGSTORM_SHIM, else ../lib/ beside this binary. Throws Error.
+std::string shim_path();
+// This process's environment with the shim first in LD_PRELOAD and the run
+// file named.
+std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file);
+// argv/envp for exec: pointers into V, null-terminated.
+std::vector<char*> pointers(std::vector<std::string>& v);
+
+}  // namespace sigstorm::cli
