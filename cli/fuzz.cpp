@@ -23,9 +23,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <climits>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -499,12 +497,7 @@ int fuzz_command() {
   if (!policy) throw Error("--policy " + squote(o.policy) + ": unknown policy (want posix or linux)");
   base.policy = *policy;
   if (*policy != wire::kPolicyPosix) extra.insert(extra.end(), {"--policy", o.policy});
-  uint64_t seed = random_seed();
-  if (o.seed) {
-    auto s = parse_u64(*o.seed);
-    if (!s) throw Error("--seed " + squote(*o.seed) + ": not a number (want a decimal integer 0..2^64-1)");
-    seed = *s;
-  }
+  const uint64_t seed = seed_option(o.seed);
   base.seed = seed;
   base.hang_timeout_ns = 2'000'000'000ull;
   if (o.hang_timeout) {
@@ -513,14 +506,8 @@ int fuzz_command() {
   }
   base.time_scale = 1.0;
   if (o.time_scale) {
-    const std::string& t = *o.time_scale;
-    double d = 0;
-    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
-    if (t.empty() || ec != std::errc{} || end != t.data() + t.size() || !std::isfinite(d))
-      throw Error("--time-scale " + squote(t) + ": not a number (want e.g. 0.001)");
-    if (d <= 0) throw Error("--time-scale " + squote(t) + ": must be greater than 0");
-    base.time_scale = d;
-    extra.insert(extra.end(), {"--time-scale", t});
+    base.time_scale = time_scale_option(*o.time_scale);
+    extra.insert(extra.end(), {"--time-scale", *o.time_scale});
   }
   std::optional<uint64_t> max_time, runs_limit, run_timeout;
   if (o.max_time) max_time = duration_option("--max-time", *o.max_time);
@@ -535,8 +522,7 @@ int fuzz_command() {
     if (!j || *j == 0 || *j > 256) throw Error("--jobs " + squote(*o.jobs) + ": want 1..256");
     jobs = static_cast<size_t>(*j);
   }
-  auto code = parse_u64(o.error_exitcode);
-  if (!code || *code > 255) throw Error("--error-exitcode " + squote(o.error_exitcode) + ": want an exit status 0..255");
+  const int error_exitcode = exitcode_option(o.error_exitcode);
   Format format = Format::Text;
   if (o.format) {
     auto f = parse_format(*o.format);
@@ -704,7 +690,7 @@ int fuzz_command() {
   if (runner.interrupted()) {
     say("sigstorm fuzz: interrupted while minimizing; the schedule as found:");
     write_all(STDOUT_FILENO, reproducer_line(seed, extra, best, o.command) + "\n");
-    return static_cast<int>(*code);
+    return error_exitcode;
   }
   Report report = runner.report(runner.slot(0));
   if (!replayed)
@@ -717,7 +703,7 @@ int fuzz_command() {
   if (out) out->commit(text);
   else write_all(STDERR_FILENO, text);
   write_all(STDOUT_FILENO, reproducer_line(seed, extra, best, o.command) + "\n");
-  return static_cast<int>(*code);
+  return error_exitcode;
 }
 
 }  // namespace sigstorm::cli

@@ -6,12 +6,15 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
 
 #include "inject/duration.h"
 #include "inject/error.h"
+#include "inject/number.h"
 #include "inject/record_format.h"
 
 extern char** environ;
@@ -38,6 +41,28 @@ uint64_t random_seed() {
   uint32_t v = 0;
   if (getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v)) v = static_cast<uint32_t>(now_ns() ^ getpid());
   return v;
+}
+
+uint64_t seed_option(const std::optional<std::string>& text) {
+  if (!text) return random_seed();
+  auto s = parse_u64(*text);
+  if (!s) throw Error("--seed '" + *text + "': not a number (want a decimal integer 0..2^64-1)");
+  return *s;
+}
+
+double time_scale_option(const std::string& t) {
+  double d = 0;
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
+  if (t.empty() || ec != std::errc{} || end != t.data() + t.size() || !std::isfinite(d))
+    throw Error("--time-scale '" + t + "': not a number (want e.g. 0.001)");
+  if (d <= 0) throw Error("--time-scale '" + t + "': must be greater than 0");
+  return d;
+}
+
+int exitcode_option(const std::string& text) {
+  auto code = parse_u64(text);
+  if (!code || *code > 255) throw Error("--error-exitcode '" + text + "': want an exit status 0..255");
+  return static_cast<int>(*code);
 }
 
 std::string shim_path() {

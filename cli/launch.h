@@ -3,6 +3,7 @@
 // environment.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,12 @@ namespace sigstorm::cli {
 uint64_t duration_option(const char* option, const std::string& text);
 // A random 32-bit seed: short to type back, exact in every JSON reader.
 uint64_t random_seed();
+// --seed N, or a random seed when not given. Throws Error.
+uint64_t seed_option(const std::optional<std::string>& text);
+// --time-scale F (> 0). Throws Error.
+double time_scale_option(const std::string& text);
+// --error-exitcode N (0..255). Throws Error.
+int exitcode_option(const std::string& text);
 uint64_t now_ns();  // CLOCK_MONOTONIC
 // libsigstorm.so: $SIGSTORM_SHIM, else ../lib/ beside this binary. Throws Error.
 std::string shim_path();

@@ -14,9 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <climits>
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -66,31 +64,13 @@ Validated validate(const RunOptions& o) {
   if (!policy) throw Error("--policy " + quoted(o.policy) + ": unknown policy (want posix or linux)");
   c.policy = *policy;
 
-  if (o.seed) {
-    auto s = parse_u64(*o.seed);
-    if (!s) throw Error("--seed " + quoted(*o.seed) + ": not a number (want a decimal integer 0..2^64-1)");
-    c.seed = *s;
-  } else {
-    c.seed = random_seed();
-  }
+  c.seed = seed_option(o.seed);
   c.hang_timeout_ns = duration_option("--hang-timeout", o.hang_timeout);
   if (o.timeout) v.timeout_ns = duration_option("--timeout", *o.timeout);
 
-  auto code = parse_u64(o.error_exitcode);
-  if (!code || *code > 255)
-    throw Error("--error-exitcode " + quoted(o.error_exitcode) + ": want an exit status 0..255");
-  v.error_exitcode = static_cast<int>(*code);
+  v.error_exitcode = exitcode_option(o.error_exitcode);
 
-  c.time_scale = 1.0;
-  if (o.time_scale) {
-    const std::string& t = *o.time_scale;
-    double d = 0;
-    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
-    if (t.empty() || ec != std::errc{} || end != t.data() + t.size() || !std::isfinite(d))
-      throw Error("--time-scale " + quoted(t) + ": not a number (want e.g. 0.001)");
-    if (d <= 0) throw Error("--time-scale " + quoted(t) + ": must be greater than 0");
-    c.time_scale = d;
-  }
+  c.time_scale = o.time_scale ? time_scale_option(*o.time_scale) : 1.0;
 
   if (o.format) {
     auto f = parse_format(*o.format);
