@@ -171,6 +171,6 @@ void BM_FuzzDecode(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_FuzzInProcess)->Arg(20000)->Iterations(1)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_FuzzCli)->Args({300, 1})->Args({300, 2})->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FuzzInProcess)->Arg(20000)->Iterations(1)->Repetitions(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FuzzCli)->Args({300, 1})->Args({300, 2})->Iterations(1)->Repetitions(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FuzzDecode);

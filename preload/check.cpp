@@ -53,7 +53,7 @@ void leave_abandoned_handlers(uintptr_t sp) {
   }
 }
 
-CallScope::CallScope(int id, void* real_fn, void* caller) {
+CallScope::CallScope(int id, void* real_fn, void* caller, uint32_t chosen, CallFacts facts) {
   ThreadState& ts = t_state;
   if (ts.in_shim) return;
   if (ts.depth > 0) {
@@ -79,7 +79,7 @@ CallScope::CallScope(int id, void* real_fn, void* caller) {
     }
     if (ts.handler_arm) on_handler_call();
   }
-  if (g_armed[id]) eintr_ = on_call_point(id, caller);
+  if (chosen) eintr_ = on_call_point(id, chosen, facts, caller);
 }
 
 CallScope::~CallScope() {
@@ -93,7 +93,7 @@ CallScope::~CallScope() {
 
 namespace sigstorm {
 
-int CallFacts::socket_timeout_option(int id) {
+int ArgFacts::socket_timeout_option(int id) {
   switch (id) {
     case fn_recv: case fn_recvfrom: case fn_recvmsg: case fn_accept: case fn_accept4:
       return SO_RCVTIMEO;
@@ -104,12 +104,15 @@ int CallFacts::socket_timeout_option(int id) {
   }
 }
 
-void CallFacts::no_restart_if_timeout(int fd, int opt) {
+bool ArgFacts::has_timeout(int fd, int opt) {
   struct timeval tv = {};
   socklen_t len = sizeof tv;
   const int saved = errno;
-  if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len) == 0 && (tv.tv_sec || tv.tv_usec)) t_state.no_restart = 1;
+  const bool timeout = getsockopt(fd, SOL_SOCKET, opt, &tv, &len) == 0 && (tv.tv_sec || tv.tv_usec);
   errno = saved;
+  return timeout;
 }
+
+bool ArgFacts::waiting_lock(int cmd) { return cmd == F_SETLKW || cmd == F_OFD_SETLKW; }
 
 }  // namespace sigstorm

@@ -157,6 +157,6 @@ extern "C" SIGSTORM_EXPORT unsigned long long sigstorm_fuzz_end(void) {
 extern "C" SIGSTORM_EXPORT void sigstorm_fuzz_call(int id) {
   if (id < 0 || id >= kFnCount) return;
   if (__builtin_expect((t_state.depth | g_armed[id]) == 0, 1)) return;
-  CallScope scope(id, nullptr, __builtin_return_address(0));
+  CallScope scope(id, nullptr, __builtin_return_address(0), choose(id), CallFacts{});
   (void)scope.fail_with_eintr();
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "inject/when.h"
+#include "preload/call_point.h"
 #include "preload/fuzz.h"
 #include "preload/handlers.h"
 #include "preload/interpose.h"
@@ -24,10 +25,7 @@ namespace {
 
 const wire::Injection* g_specs = nullptr;
 uint32_t g_nspecs = 0;
-uint32_t g_call_any = 0;  // call:* specs, as a bit mask
-uint32_t g_fn_specs[kFnCount];  // call:FUNC specs of each function, as a bit mask
-bool g_count_calls = false;     // fuzzing: count every call point's hits
-std::atomic<uint64_t> g_hits[wire::kMaxInjections];   // per process
+bool g_count_calls = false;  // fuzzing: count every call point's hits
 std::atomic<uint64_t> g_fired[wire::kMaxInjections];  // per process
 bool g_timer_running = false;
 
@@ -38,14 +36,9 @@ uint64_t splitmix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-// Does the hit-th hit of spec i fire? Counts the firing when it does.
-bool selects(uint32_t i, uint64_t hit) {
+// Spec i chose this hit: does max= still let it fire? Counts the firing.
+bool claim(uint32_t i) {
   const wire::Injection& s = g_specs[i];
-  if (!when_selects(s.when_first, s.when_last, s.when_step, s.when_plus != 0, hit)) return false;
-  if (s.p_scaled != 0xffffffffu) {
-    const uint64_t r = splitmix(g_run->config.seed ^ splitmix((uint64_t)i << 40 ^ hit)) >> 32;
-    if (r >= s.p_scaled) return false;
-  }
   if (s.max) {
     uint64_t n = g_fired[i].load(std::memory_order_relaxed);
     do {
@@ -57,6 +50,10 @@ bool selects(uint32_t i, uint64_t hit) {
   if (g_process) g_process->fired[i].fetch_add(1, std::memory_order_relaxed);
   return true;
 }
+
+bool chosen_by(uint32_t i, uint64_t hit) { return hit >= g_points.rule[i].first && chosen_from_first(i, hit); }
+
+bool selects(uint32_t i, uint64_t hit) { return chosen_by(i, hit) && claim(i); }
 
 // Sends the spec's signal. Returns true when it went to the calling thread.
 bool deliver(const wire::Injection& s) {
@@ -122,8 +119,7 @@ void* timer_main(void*) {
       constexpr int kMaxCatchUp = 1000;
       for (int n = 0; !next[i].done && next[i].at <= now; ++n) {
         const wire::Injection& s = g_specs[i];
-        const uint64_t hit = g_hits[i].fetch_add(1) + 1;
-        if (selects(i, hit)) deliver(s);
+        if (selects(i, count_hit(i))) deliver(s);
         if (s.point == wire::kPointAfter || (s.max && g_fired[i].load() >= s.max)) {
           next[i].done = true;
         } else {
@@ -159,72 +155,94 @@ void start_timer_thread() {
 
 }  // namespace
 
+PointTable g_points;
+uint64_t g_hits[wire::kMaxInjections];
+
 void inject_init() {
   if (!g_run) return;
   const wire::Config& c = g_run->config;
   if (c.time_scale > 0) g_time_scale = c.time_scale;
   g_specs = c.injections;
   g_nspecs = c.injection_count < wire::kMaxInjections ? c.injection_count : wire::kMaxInjections;
+  g_points.seed = c.seed;
   for (uint32_t i = 0; i < g_nspecs; ++i) {
     const wire::Injection& s = g_specs[i];
+    g_points.rule[i] = {s.when_first, s.when_last, s.when_step, s.when_plus, s.p_scaled};
     if (s.point != wire::kPointCall) continue;
-    if (s.function < 0) {
-      g_call_any |= 1u << i;
-      for (int id = 0; id < kFnCount; ++id) g_armed[id] = 1;
-    } else if (s.function < kFnCount) {
-      g_armed[s.function] = 1;
-      g_fn_specs[s.function] |= 1u << i;
+    for (int id = 0; id < kFnCount; ++id) {
+      if (s.function >= 0 && s.function != id) continue;
+      g_armed[id] = 1;
+      g_points.specs[id] |= 1u << i;
     }
   }
   // Fuzzing: every call point counts its hits; handlers feed coverage.
   g_count_calls = (c.fuzz & wire::kFuzzArmAll) != 0;
   if (g_count_calls)
     for (int id = 0; id < kFnCount; ++id) g_armed[id] = 1;
+  // choose()'s inline path: one spec on the function, no fuzzing.
+  const bool fuzzing = g_count_calls || g_fuzz_inproc;
+  for (int id = 0; id < kFnCount; ++id) {
+    const uint32_t m = g_points.specs[id];
+    const bool one = m != 0 && (m & (m - 1)) == 0;
+    g_points.solo[id] = one && !fuzzing ? (uint8_t)(__builtin_ctz(m) + 1) : 0;
+  }
   if (c.fuzz & wire::kFuzzCoverage) g_fuzz_cov = g_run->interleavings;
   start_timer_thread();
 }
 
 void inject_reload() {
   inject_disarm();
-  for (auto& h : g_hits) h.store(0, std::memory_order_relaxed);
+  for (uint64_t& h : g_hits) __atomic_store_n(&h, 0, __ATOMIC_RELAXED);
   for (auto& f : g_fired) f.store(0, std::memory_order_relaxed);
-  g_call_any = 0;
-  for (uint32_t& m : g_fn_specs) m = 0;
+  for (uint32_t& m : g_points.specs) m = 0;
   inject_init();
 }
 
 void inject_disarm() {
-  for (int id = 0; id < kFnCount; ++id) g_armed[id] = 0;
+  for (int id = 0; id < kFnCount; ++id) g_armed[id] = g_points.solo[id] = 0;
 }
 
 void inject_after_fork() {
-  for (auto& h : g_hits) h.store(0, std::memory_order_relaxed);
+  for (uint64_t& h : g_hits) __atomic_store_n(&h, 0, __ATOMIC_RELAXED);
   for (auto& f : g_fired) f.store(0, std::memory_order_relaxed);
   g_timer_running = false;  // threads do not survive fork; children get no timers
 }
 
-bool on_call_point(int id, void* caller) {
-  ThreadState& ts = t_state;
-  const int cannot_block = ts.cannot_block;
-  const int no_restart = ts.no_restart;
-  ts.cannot_block = ts.no_restart = 0;
-  if (!g_specs || ts.in_shim) return false;
-  if (__builtin_expect(g_fuzz_inproc, 0) && fuzz_foreign_thread()) return false;
+bool chosen_from_first(uint32_t i, uint64_t hit) {
+  const PointRule& r = g_points.rule[i];
+  if (!when_selects(r.first, r.last, r.step, r.plus != 0, hit)) return false;
+  if (r.p_scaled == 0xffffffffu) return true;
+  return (splitmix(g_points.seed ^ splitmix((uint64_t)i << 40 ^ hit)) >> 32) < r.p_scaled;
+}
+
+uint32_t choose_general(int id) {
+  // A handler's calls come here armed or not; only armed points count.
+  if (!g_armed[id] || t_state.in_shim) return 0;
+  if (g_fuzz_inproc && fuzz_foreign_thread()) return 0;
   // Which points a program reaches is only asked when fuzzing (an atomic in
   // shared memory costs every armed call).
   if (g_count_calls && g_process) g_process->calls[id].fetch_add(1, std::memory_order_relaxed);
-  bool eintr = false;
-  for (uint32_t specs = g_fn_specs[id] | g_call_any; specs; specs &= specs - 1) {
+  uint32_t chosen = 0;
+  for (uint32_t specs = g_points.specs[id]; specs; specs &= specs - 1) {
     const uint32_t i = (uint32_t)__builtin_ctz(specs);
+    if (chosen_by(i, count_hit(i))) chosen |= 1u << i;
+  }
+  return chosen;
+}
+
+bool on_call_point(int id, uint32_t chosen, CallFacts facts, void* caller) {
+  if (!chosen || t_state.in_shim) return false;
+  bool eintr = false;
+  for (; chosen; chosen &= chosen - 1) {
+    const uint32_t i = (uint32_t)__builtin_ctz(chosen);
     const wire::Injection& s = g_specs[i];
-    const uint64_t hit = g_hits[i].fetch_add(1, std::memory_order_relaxed) + 1;
     if (__builtin_expect(g_fuzz_inproc, 0) && !fuzz_deliverable(s.signal)) continue;
-    if (!selects(i, hit)) continue;
+    if (!claim(i)) continue;
     if (g_fuzz_cov) t_fuzz_site = fuzz_site(id, caller);
     const bool to_me = deliver(s);  // an unblocked signal runs its handler right here
     t_fuzz_site = 0;
-    if (s.mode == wire::kModeEintr && to_me && !cannot_block && (kFnInfo[id].flags & INTR) &&
-        interrupts(s.signal, id, no_restart))
+    if (s.mode == wire::kModeEintr && to_me && !facts.cannot_block && (kFnInfo[id].flags & INTR) &&
+        interrupts(s.signal, id, facts.no_restart))
       eintr = true;
   }
   return eintr;
@@ -236,7 +254,7 @@ void on_handler_entry(int sig) {
   for (uint32_t i = 0; i < g_nspecs; ++i) {
     const wire::Injection& s = g_specs[i];
     if (s.point != wire::kPointHandler || s.handler_signal != sig) continue;
-    const uint64_t hit = g_hits[i].fetch_add(1, std::memory_order_relaxed) + 1;
+    const uint64_t hit = count_hit(i);
     if (__builtin_expect(g_fuzz_inproc, 0) && !fuzz_deliverable(s.signal)) continue;
     if (selects(i, hit)) ts.handler_arm |= 1u << i;
   }

@@ -11,10 +11,18 @@ namespace sigstorm {
 void inject_init();
 void inject_after_fork();
 
-// A call of an armed function: fires the specs that select this hit.
-// Returns true when the call must fail with EINTR (mode=eintr). `caller`
-// (the program's call site) only feeds fuzzing's interleaving coverage.
-bool on_call_point(int id, void* caller = nullptr);
+// What a call's arguments tell the EINTR emulation (gathered only for a
+// call some spec chose).
+struct CallFacts {
+  bool cannot_block = false;  // this call will not block this time (fcntl F_GETFL)
+  bool no_restart = false;    // SA_RESTART would not restart it (a socket timeout)
+};
+
+// A call of an armed function whose hit the specs in `chosen` (bit per spec,
+// from choose() in call_point.h) selected: fires them. Returns true when the
+// call must fail with EINTR (mode=eintr). `caller` (the program's call site)
+// only feeds fuzzing's interleaving coverage.
+bool on_call_point(int id, uint32_t chosen, CallFacts facts, void* caller);
 
 // Fuzzing (in-process harness, preload/fuzz_api.cpp): re-read the Config's
 // injections with fresh hit counts, and put every call point back on the

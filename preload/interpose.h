@@ -2,7 +2,9 @@
 // compiler-rt's INTERCEPTOR: a wrapper is one line around the real call.
 //
 // The fast path (no handler running on this thread, point not armed) is two
-// loads and a branch before a tail call to the real function. The slow path
+// loads and a branch before a tail call to the real function. An armed point
+// counts its hit (choose(), call_point.h) and, unless a spec chose it or a
+// handler is running, goes on to the real function. The slow path
 // (CallScope) runs the unsafe-call check and the injection engine.
 #pragma once
 
@@ -11,6 +13,8 @@
 
 #include <type_traits>
 
+#include "preload/call_point.h"
+#include "preload/inject.h"
 #include "preload/state.h"
 #include "preload/table.h"
 
@@ -27,10 +31,12 @@ namespace sigstorm {
 // Nonzero when a call: injection (or the fuzzer) watches function id.
 extern uint8_t g_armed[kFnCount];
 
-// The slow path of one interposed call.
+// The slow path of one interposed call, after choose() counted its hit.
 class CallScope {
  public:
-  CallScope(int id, void* real_fn, void* caller);
+  // `chosen`: the specs that chose this hit; `facts`: what the call's
+  // arguments tell the EINTR emulation.
+  CallScope(int id, void* real_fn, void* caller, uint32_t chosen, CallFacts facts);
   ~CallScope();
   // mode=eintr fired on this call: the wrapper returns EINTR instead.
   bool fail_with_eintr() const { return eintr_; }
@@ -68,53 +74,59 @@ inline R eintr_value() {
   }
 }
 
-// What the arguments of one call tell the EINTR emulation. APPLY calls its
-// argument with the wrapper's arguments.
-struct CallFacts {
-  // A socket with SO_RCVTIMEO/SO_SNDTIMEO is never restarted (signal(7)).
-  template <class Apply>
-  static void before(int id, const Apply& apply) {
-    if (!g_armed[id]) return;
-    const int opt = socket_timeout_option(id);
-    if (opt) apply([opt](auto... a) { note_socket(opt, a...); });
+// Reading CallFacts off a call's arguments, and what EINTR does to them.
+struct ArgFacts {
+  // A socket with SO_RCVTIMEO/SO_SNDTIMEO is never restarted (signal(7));
+  // only a waiting lock (F_SETLKW) blocks in fcntl.
+  template <class... A>
+  static CallFacts of(int id, A... a) {
+    CallFacts f;
+    if (const int opt = socket_timeout_option(id)) f.no_restart = socket_times_out(opt, a...);
+    if (id == fn_fcntl) f.cannot_block = !fcntl_waits(a...);
+    return f;
   }
   // A stream that failed with EINTR has its error indicator set, as glibc
   // sets it when its read or write fails.
-  template <class Apply>
-  static void after_eintr(const Apply& apply) {
-    apply([](auto... a) { (mark_stream(a), ...); });
+  template <class... A>
+  static void after_eintr(A... a) {
+    (mark_stream(a), ...);
   }
 
  private:
   static int socket_timeout_option(int id);
-  static void no_restart_if_timeout(int fd, int opt);
+  static bool has_timeout(int fd, int opt);
+  static bool waiting_lock(int cmd);
   template <class T, class... Rest>
-  static void note_socket(int opt, T fd, Rest...) {
-    if constexpr (std::is_same_v<T, int>) no_restart_if_timeout(fd, opt);
+  static bool socket_times_out(int opt, T fd, Rest...) {
+    if constexpr (std::is_same_v<T, int>) return has_timeout(fd, opt);
+    return false;
   }
-  static void note_socket(int) {}
+  static bool socket_times_out(int) { return false; }
+  template <class... A>
+  static bool fcntl_waits(A...) {
+    return true;
+  }
+  static bool fcntl_waits(int, int cmd, void*) { return waiting_lock(cmd); }
   template <class T>
   static void mark_stream(T arg) {
     if constexpr (std::is_same_v<T, FILE*>) arg->_flags |= _IO_ERR_SEEN;
   }
 };
 
-inline auto no_facts() {
-  return [](auto&&) {};
-}
-
 }  // namespace sigstorm
 
 namespace sigstorm {
 
-// The slow path, out of line so the fast path needs no stack frame.
-template <class F, class Apply>
-__attribute__((noinline, cold)) auto intercept_slow(int id, void* fn, void* caller, F call, Apply apply)
+// The slow path, out of line so the fast path needs no stack frame. An armed
+// point that did not choose this hit, outside any handler, is done after
+// choose(): the real call, at the cost of a count and a compare.
+template <class F>
+__attribute__((noinline)) auto intercept_slow(int id, void* fn, void* caller, F call)
     -> decltype(call()) {
-  CallFacts::before(id, apply);
-  CallScope scope(id, fn, caller);
+  const uint32_t chosen = choose(id);
+  if (__builtin_expect(chosen == 0 && t_state.depth == 0, 1)) return call();
+  CallScope scope(id, fn, caller, chosen, CallFacts{});
   if (__builtin_expect(scope.fail_with_eintr(), 0)) {
-    CallFacts::after_eintr(apply);
     errno = EINTR;
     return eintr_value<decltype(call())>();
   }
@@ -123,11 +135,10 @@ __attribute__((noinline, cold)) auto intercept_slow(int id, void* fn, void* call
 
 // The shared discipline: CALL is a lambda calling the real function `fn`;
 // CALLER is the program's return address (what makes findings distinct).
-template <class F, class Apply = decltype(no_facts())>
-__attribute__((always_inline)) inline auto intercept(int id, void* fn, void* caller, F&& call,
-                                                     Apply apply = no_facts()) -> decltype(call()) {
+template <class F>
+__attribute__((always_inline)) inline auto intercept(int id, void* fn, void* caller, F&& call) -> decltype(call()) {
   if (__builtin_expect((t_state.depth | g_armed[id]) == 0, 1)) return call();
-  return intercept_slow(id, fn, caller, call, apply);
+  return intercept_slow(id, fn, caller, call);
 }
 
 }  // namespace sigstorm
@@ -139,30 +150,39 @@ __attribute__((always_inline)) inline auto intercept(int id, void* fn, void* cal
 namespace sigstorm {
 
 // The slow path of a table-generated wrapper: the arguments travel in
-// registers, and CallFacts sees them.
+// registers, and ArgFacts sees them.
 template <class Fn, class... A>
-__attribute__((noinline, cold)) auto call_slow(int id, Fn fn, void* caller, A... a) -> decltype(fn(a...)) {
-  const auto apply = [&](const auto& g) { g(a...); };
-  CallFacts::before(id, apply);
-  CallScope scope(id, (void*)fn, caller);
+__attribute__((noinline)) auto call_slow(int id, Fn fn, void* caller, uint32_t chosen, A... a)
+    -> decltype(fn(a...)) {
+  CallScope scope(id, (void*)fn, caller, chosen, chosen ? ArgFacts::of(id, a...) : CallFacts{});
   if (__builtin_expect(scope.fail_with_eintr(), 0)) {
-    CallFacts::after_eintr(apply);
+    ArgFacts::after_eintr(a...);
     errno = EINTR;
     return eintr_value<decltype(fn(a...))>();
   }
   return fn(a...);
 }
 
-// A table-generated wrapper's call: Call{id, fn, caller}(args...).
-template <class Fn>
+// An armed point, out of line so the unarmed fast path stays a few
+// instructions without a stack frame (a sibling call when the real
+// function takes four arguments or fewer). A hit no spec chose, outside any
+// handler, costs the count and a compare before the tail call.
+template <int Id, class Fn, class... A>
+__attribute__((noinline)) auto call_armed(Fn fn, void* caller, A... a) -> decltype(fn(a...)) {
+  const uint32_t chosen = choose(Id);
+  if (__builtin_expect(chosen == 0 && t_state.depth == 0, 1)) return fn(a...);
+  return call_slow(Id, fn, caller, chosen, a...);
+}
+
+// A table-generated wrapper's call: Call<id, decltype(fn)>{fn, caller}(args...).
+template <int Id, class Fn>
 struct Call {
-  int id;
   Fn fn;
   void* caller;
   template <class... A>
   __attribute__((always_inline)) auto operator()(A... a) const -> decltype(fn(a...)) {
-    if (__builtin_expect((t_state.depth | g_armed[id]) == 0, 1)) return fn(a...);
-    return call_slow(id, fn, caller, a...);
+    if (__builtin_expect((t_state.depth | g_armed[Id]) == 0, 1)) return fn(a...);
+    return call_armed<Id>(fn, caller, a...);
   }
 };
 
@@ -171,7 +191,7 @@ struct Call {
 // The body of a table-generated wrapper: ARGS is the row's parenthesized
 // argument list.
 #define SIGSTORM_INTERCEPT_ARGS(id, args) \
-  return ::sigstorm::Call<decltype(fn)>{id, fn, __builtin_return_address(0)} args
+  return ::sigstorm::Call<id, decltype(fn)>{fn, __builtin_return_address(0)} args
 
 // The same, for wrappers whose call needs locals by reference (stack arrays).
 #define SIGSTORM_INTERCEPT_REF(id, expr) \

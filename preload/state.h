@@ -25,8 +25,6 @@ struct ThreadState {
   int in_call;   // interposed calls in progress inside the current handler
   int in_shim;   // the shim's own work: never checked, never injected into
   int tid;       // cached gettid(), 0 until first needed
-  int cannot_block;      // set by a wrapper whose call will not block this time (fcntl F_GETFL)
-  int no_restart;        // set when SA_RESTART would not restart this call (socket timeouts)
   uint32_t handler_arm;  // handler:SIG specs waiting for this handler's first call (bit per spec)
   ActiveHandler active[kMaxHandlerDepth];
   wire::Active* published;  // this thread's slot in the run file's watchdog table

@@ -69,7 +69,5 @@ SIGSTORM_WRAPPER(int, fcntl, (int fd, int cmd, ...)) {
   void* arg = va_arg(ap, void*);
   va_end(ap);
   auto fn = real_fn(real::fcntl);
-  // Only a waiting lock blocks: no other command can be interrupted.
-  if (g_armed[fn_fcntl] && cmd != F_SETLKW && cmd != F_OFD_SETLKW) t_state.cannot_block = 1;
-  SIGSTORM_INTERCEPT(fn_fcntl, fn(fd, cmd, arg));
+  SIGSTORM_INTERCEPT_ARGS(fn_fcntl, (fd, cmd, arg));
 }

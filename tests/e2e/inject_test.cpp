@@ -53,8 +53,10 @@ long long fired(const SigstormRun& s, size_t i = 0) {
 }
 
 // `sigstorm run --seed SEED --inject SPEC -- inj_calls N`.
-SigstormRun run_calls(const std::string& spec, int n = 12, const std::string& seed = "42") {
-  return run_sigstorm({"--seed", seed, "--inject", spec}, {target("inj_calls"), std::to_string(n)});
+SigstormRun run_calls(const std::string& spec, int n = 12, const std::string& seed = "42", bool threaded = false) {
+  std::vector<std::string> argv = {target("inj_calls"), std::to_string(n)};
+  if (threaded) argv.push_back("threaded");
+  return run_sigstorm({"--seed", seed, "--inject", spec}, argv);
 }
 
 RunOptions stdin_of(std::string data) {
@@ -99,19 +101,33 @@ TEST(Inject, CallPointWhenForms) {
       {"2..4", "2,3,4"},           // a range
       {"13", "-"},                 // past the last call: never
   };
+  // One thread counts with a plain add, several with a locked one.
   for (const Case& c : cases) {
-    SCOPED_TRACE("when=" + c.when);
-    const std::string spec = "USR1@call:close" + (c.when.empty() ? "" : ",when=" + c.when);
-    auto s = run_calls(spec);
-    expect_clean(s);
-    EXPECT_EQ(kv(s.result.out, "calls"), "12") << s.describe();
-    EXPECT_EQ(kv(s.result.out, "fired_at"), c.fired_at) << s.describe();
-    // The report counts what the program saw.
-    const int runs = std::stoi("0" + kv(s.result.out, "runs"));
-    EXPECT_EQ(fired(s), runs) << s.describe();
-    ASSERT_TRUE(injection(s, 0).is_object()) << s.describe();
-    EXPECT_EQ(injection(s, 0).value("spec", ""), spec) << "the spec as given\n" << s.describe();
+    for (const bool threaded : {false, true}) {
+      SCOPED_TRACE("when=" + c.when + (threaded ? " (threaded)" : ""));
+      const std::string spec = "USR1@call:close" + (c.when.empty() ? "" : ",when=" + c.when);
+      auto s = run_calls(spec, 12, "42", threaded);
+      expect_clean(s);
+      EXPECT_EQ(kv(s.result.out, "calls"), "12") << s.describe();
+      EXPECT_EQ(kv(s.result.out, "fired_at"), c.fired_at) << s.describe();
+      // The report counts what the program saw.
+      const int runs = std::stoi("0" + kv(s.result.out, "runs"));
+      EXPECT_EQ(fired(s), runs) << s.describe();
+      ASSERT_TRUE(injection(s, 0).is_object()) << s.describe();
+      EXPECT_EQ(injection(s, 0).value("spec", ""), spec) << "the spec as given\n" << s.describe();
+    }
   }
+}
+
+// Two specs on one function each count every hit: neither hides the other.
+TEST(Inject, SpecsOnOneFunctionCountApart) {
+  REQUIRE_SIGSTORM();
+  auto s = run_sigstorm({"--seed", "1", "--inject", "USR1@call:close,when=3", "--inject", "USR1@call:close,when=7"},
+                        {target("inj_calls"), "12"});
+  expect_clean(s);
+  EXPECT_EQ(kv(s.result.out, "fired_at"), "3,7") << s.describe();
+  EXPECT_EQ(fired(s, 0), 1) << s.describe();
+  EXPECT_EQ(fired(s, 1), 1) << s.describe();
 }
 
 TEST(Inject, CallPointMax) {
@@ -361,6 +377,7 @@ TEST(Inject, ModeSignalVersusEintr) {
       {"read", "ignore", "eintr", "rc=1 errno=- handled=0"},   // no handler ran: no EINTR
       {"read", "blocked", "eintr", "rc=1 errno=- handled=0"},  // blocked: pending, no EINTR
       {"poll", "blocked", "eintr", "rc=1 errno=- handled=0"},
+      {"fcntl", "norestart", "eintr", "rc=0 errno=- handled=1"},  // F_GETFL cannot block
   };
   for (const Case& c : cases) {
     const std::string spec = "USR1@call:" + c.func + ",mode=" + c.mode;

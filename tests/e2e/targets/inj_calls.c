@@ -1,6 +1,9 @@
 // Injection target: call: points and the when=/p=/max= keys.
 //
-//   inj_calls [N]
+//   inj_calls [N [threaded]]
+//
+// `threaded` starts and joins a thread first: the process is no longer
+// single-threaded, and the shim counts hits with a locked add.
 //
 // Installs a SIGUSR1 handler that only counts, then calls close(-1) N times
 // (default 12) with nothing else interposed in between, and notes after each
@@ -14,6 +17,7 @@
 // A test then reads which hits of `call:close` fired straight from the output.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,10 +26,15 @@
 
 static volatile sig_atomic_t runs;
 static void on_usr1(int sig) { runs++; }
+static void *idle(void *arg) { return arg; }
 
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 12;
   if (n <= 0 || n > 100000) return 2;
+  if (argc > 2 && strcmp(argv[2], "threaded") == 0) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, idle, NULL) != 0 || pthread_join(t, NULL) != 0) return 1;
+  }
   // The handler first: with call:*, the calls below are hits too.
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);

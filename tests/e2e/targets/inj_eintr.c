@@ -2,7 +2,8 @@
 // block (the data is already there), so only an injected EINTR can fail it.
 //
 //   inj_eintr FUNC FLAGS
-//     FUNC   read | poll
+//     FUNC   read | poll | fcntl (F_GETFL: a command that never blocks, so
+//            never interrupted, where F_SETLKW would be)
 //     FLAGS  restart (SA_RESTART) | norestart | ignore (SIGUSR1 is SIG_IGN)
 //            | blocked (norestart, and SIGUSR1 blocked around the call: it
 //            stays pending, no handler runs, nothing is interrupted)
@@ -12,6 +13,7 @@
 //   FUNC FLAGS: rc=N errno=NAME|- handled=K
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,6 +55,8 @@ int main(int argc, char **argv) {
   } else if (strcmp(func, "poll") == 0) {
     struct pollfd pfd = {p[0], POLLIN, 0};
     rc = poll(&pfd, 1, -1);
+  } else if (strcmp(func, "fcntl") == 0) {
+    rc = fcntl(p[0], F_GETFL) & O_ACCMODE;
   } else {
     return 2;
   }
