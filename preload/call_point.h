@@ -2,9 +2,10 @@
 //
 // An armed point that does not fire on this hit is the common case of every
 // injection run (when=1000 means 999 hits that only count), so deciding it
-// must cost a few nanoseconds: one mask load, one add per watching spec, the
-// when= and p= tests, and back to the real function. Everything that may
-// fire (max=, the signal, EINTR) stays out of line in inject.cpp.
+// must cost a few nanoseconds: a load, one add, a compare with when='s
+// first hit (kept here, beside the counts, rather than behind the run
+// file's pointer), and back to the real function. Everything else (the rest
+// of when=, p=, max=, the signal, EINTR) stays out of line in inject.cpp.
 #pragma once
 
 #include <stdint.h>
@@ -16,21 +17,12 @@
 
 namespace sigstorm {
 
-// when= and p= of one call: spec, copied out of the shared run file into
-// one cache line's worth of the shim's own memory.
-struct PointRule {
-  uint64_t first;
-  uint64_t last;
-  uint64_t step;
-  uint32_t plus;
-  uint32_t p_scaled;  // 0xffffffff: always
-};
-
+// What choose() reads for each function, built from the run file's specs
+// at start-up.
 struct PointTable {
-  uint32_t specs[kFnCount];                 // specs watching each function (call:* too), bit per spec
-  uint8_t solo[kFnCount];                   // 1 + the one spec watching it, when only one does and not fuzzing
-  PointRule rule[wire::kMaxInjections];
-  uint64_t seed;
+  uint32_t specs[kFnCount];              // specs watching each function (call:* too), bit per spec
+  uint8_t solo[kFnCount];                // 1 + the one spec watching it, when only one does and not fuzzing
+  uint64_t first[wire::kMaxInjections];  // each spec's when= first hit
 };
 extern PointTable g_points;
 
@@ -51,10 +43,14 @@ __attribute__((always_inline)) inline uint64_t count_hit(uint32_t i) {
   return __atomic_add_fetch(&g_hits[i], 1, __ATOMIC_RELAXED);
 }
 
-// Do when= and p= choose this hit of spec i (hit >= when='s first)? p=
-// draws from the run's seed, the spec and the hit number only, so a replay
-// chooses the same hits.
+// Do when= and p= choose this hit of spec i? Most hits come before when='s
+// first and are settled inline; the rest (when_selects, and p=, drawn from
+// the run's seed, the spec and the hit number, so a replay chooses the same
+// hits) out of line.
 bool chosen_from_first(uint32_t i, uint64_t hit);
+__attribute__((always_inline)) inline bool chosen_by(uint32_t i, uint64_t hit) {
+  return __builtin_expect(hit >= g_points.first[i], 0) && chosen_from_first(i, hit);
+}
 
 // Every other case of choose(): several specs on one function, the shim's
 // own calls, fuzzing.
@@ -66,9 +62,7 @@ __attribute__((always_inline)) inline uint32_t choose(int id) {
   const uint32_t solo = g_points.solo[id];
   if (__builtin_expect(solo == 0 || t_state.in_shim, 0)) return choose_general(id);
   const uint32_t i = solo - 1;
-  const uint64_t hit = count_hit(i);
-  if (__builtin_expect(hit < g_points.rule[i].first, 1)) return 0;
-  return chosen_from_first(i, hit) ? 1u << i : 0;
+  return chosen_by(i, count_hit(i)) ? 1u << i : 0;
 }
 
 }  // namespace sigstorm

@@ -51,8 +51,6 @@ bool claim(uint32_t i) {
   return true;
 }
 
-bool chosen_by(uint32_t i, uint64_t hit) { return hit >= g_points.rule[i].first && chosen_from_first(i, hit); }
-
 bool selects(uint32_t i, uint64_t hit) { return chosen_by(i, hit) && claim(i); }
 
 // Sends the spec's signal. Returns true when it went to the calling thread.
@@ -164,10 +162,9 @@ void inject_init() {
   if (c.time_scale > 0) g_time_scale = c.time_scale;
   g_specs = c.injections;
   g_nspecs = c.injection_count < wire::kMaxInjections ? c.injection_count : wire::kMaxInjections;
-  g_points.seed = c.seed;
   for (uint32_t i = 0; i < g_nspecs; ++i) {
     const wire::Injection& s = g_specs[i];
-    g_points.rule[i] = {s.when_first, s.when_last, s.when_step, s.when_plus, s.p_scaled};
+    g_points.first[i] = s.when_first;
     if (s.point != wire::kPointCall) continue;
     for (int id = 0; id < kFnCount; ++id) {
       if (s.function >= 0 && s.function != id) continue;
@@ -209,10 +206,10 @@ void inject_after_fork() {
 }
 
 bool chosen_from_first(uint32_t i, uint64_t hit) {
-  const PointRule& r = g_points.rule[i];
-  if (!when_selects(r.first, r.last, r.step, r.plus != 0, hit)) return false;
-  if (r.p_scaled == 0xffffffffu) return true;
-  return (splitmix(g_points.seed ^ splitmix((uint64_t)i << 40 ^ hit)) >> 32) < r.p_scaled;
+  const wire::Injection& s = g_specs[i];
+  if (!when_selects(s.when_first, s.when_last, s.when_step, s.when_plus != 0, hit)) return false;
+  if (s.p_scaled == 0xffffffffu) return true;
+  return (splitmix(g_run->config.seed ^ splitmix((uint64_t)i << 40 ^ hit)) >> 32) < s.p_scaled;
 }
 
 uint32_t choose_general(int id) {
@@ -231,7 +228,6 @@ uint32_t choose_general(int id) {
 }
 
 bool on_call_point(int id, uint32_t chosen, CallFacts facts, void* caller) {
-  if (!chosen || t_state.in_shim) return false;
   bool eintr = false;
   for (; chosen; chosen &= chosen - 1) {
     const uint32_t i = (uint32_t)__builtin_ctz(chosen);
