@@ -198,11 +198,7 @@ class Runner {
     s.exec_errno = 0;
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
-    std::vector<std::string> argv = argv_;
-    std::vector<char*> argv_p = pointers(argv), env_p = pointers(s.env);
-    std::vector<std::string> sh{"/bin/sh", path_};
-    sh.insert(sh.end(), argv_.begin() + 1, argv_.end());
-    std::vector<char*> sh_p = pointers(sh);
+    const ExecImage image(path_, argv_, s.env);
     const bool fuzzing = fuzz_flags != 0;
     s.start_ns = now_ns();
     const pid_t pid = fork();
@@ -218,12 +214,7 @@ class Runner {
       }
       sigaction(SIGCHLD, &old_chld_, nullptr);
       sigprocmask(SIG_SETMASK, &orig_mask_, nullptr);
-      execve(path_.c_str(), argv_p.data(), env_p.data());
-      if (errno == ENOEXEC) execve("/bin/sh", sh_p.data(), env_p.data());
-      const int err = errno;
-      ssize_t unused = write(pipefd[1], &err, sizeof err);
-      (void)unused;
-      _exit(127);
+      image.exec(pipefd[1]);
     }
     setpgid(pid, pid);
     close(pipefd[1]);

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include <utility>
 
 #include "inject/duration.h"
 #include "inject/error.h"
@@ -102,11 +103,33 @@ std::vector<std::string> child_environment(const std::string& shim, const std::s
   return env;
 }
 
+namespace {
+
 std::vector<char*> pointers(std::vector<std::string>& v) {
   std::vector<char*> out;
   for (auto& s : v) out.push_back(s.data());
   out.push_back(nullptr);
   return out;
+}
+
+}  // namespace
+
+ExecImage::ExecImage(std::string path, std::vector<std::string> argv, std::vector<std::string> env)
+    : path_(std::move(path)), argv_(std::move(argv)), env_(std::move(env)) {
+  sh_ = {"/bin/sh", path_};
+  sh_.insert(sh_.end(), argv_.begin() + 1, argv_.end());
+  argv_p_ = pointers(argv_);
+  env_p_ = pointers(env_);
+  sh_p_ = pointers(sh_);
+}
+
+void ExecImage::exec(int err_fd) const {
+  execve(path_.c_str(), argv_p_.data(), env_p_.data());
+  if (errno == ENOEXEC) execve("/bin/sh", sh_p_.data(), env_p_.data());
+  const int err = errno;
+  ssize_t unused = write(err_fd, &err, sizeof err);
+  (void)unused;
+  _exit(127);
 }
 
 }  // namespace sigstorm::cli

@@ -25,7 +25,23 @@ std::string shim_path();
 // This process's environment with the shim first in LD_PRELOAD and the run
 // file named.
 std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file);
-// argv/envp for exec: pointers into V, null-terminated.
-std::vector<char*> pointers(std::vector<std::string>& v);
+
+// What a forked child execs, built before the fork so that nothing
+// allocates after it: PATH with ARGV and ENV, or `/bin/sh PATH ARGV[1..]`
+// for a script without #! (as execvp does).
+class ExecImage {
+ public:
+  ExecImage(std::string path, std::vector<std::string> argv, std::vector<std::string> env);
+  ExecImage(const ExecImage&) = delete;
+  ExecImage& operator=(const ExecImage&) = delete;
+  // In the child: execs. When that fails, writes errno to ERR_FD (the
+  // parent's exec pipe) and exits 127.
+  [[noreturn]] void exec(int err_fd) const;
+
+ private:
+  std::string path_;
+  std::vector<std::string> argv_, env_, sh_;
+  std::vector<char*> argv_p_, env_p_, sh_p_;
+};
 
 }  // namespace sigstorm::cli

@@ -108,9 +108,7 @@ constexpr uint64_t kStragglerGraceNs = 1'000'000'000ull;
 ChildResult run_child(const std::string& display, const std::string& path,
                       std::vector<std::string> argv, std::vector<std::string> env,
                       std::optional<uint64_t> timeout_ns, HangWatchdog& watchdog, HandlerAudit& audit) {
-  std::vector<std::string> sh_argv{"/bin/sh", path};
-  sh_argv.insert(sh_argv.end(), argv.begin() + 1, argv.end());
-  std::vector<char*> argv_p = pointers(argv), env_p = pointers(env), sh_p = pointers(sh_argv);
+  const ExecImage image(path, std::move(argv), std::move(env));
 
   struct sigaction ign {}, dfl {}, old_int {}, old_quit {}, old_chld {};
   ign.sa_handler = SIG_IGN;
@@ -150,12 +148,7 @@ ChildResult run_child(const std::string& display, const std::string& path,
     // The child: the dispositions and mask sigstorm was started with.
     restore();
     sigprocmask(SIG_SETMASK, &orig_mask, nullptr);
-    execve(path.c_str(), argv_p.data(), env_p.data());
-    if (errno == ENOEXEC) execve("/bin/sh", sh_p.data(), env_p.data());
-    const int err = errno;
-    ssize_t unused = write(pipefd[1], &err, sizeof err);
-    (void)unused;
-    _exit(127);
+    image.exec(pipefd[1]);
   }
   watchdog.set_child(pid);
   close(pipefd[1]);

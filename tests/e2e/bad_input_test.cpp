@@ -2,10 +2,12 @@
 // the program never starts (targets/marker creates a file when it runs).
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "harness.h"
 
@@ -98,4 +100,37 @@ TEST(BadInput, SetuidBinary) {
   auto err = expect_refused({"run", "--", prog, m}, m);
   EXPECT_TRUE(contains_icase(err, "setuid") || contains_icase(err, "set-user") || contains_icase(err, "suid"))
       << "say why: setuid\n" << err;
+}
+
+// The program passes every check sigstorm makes before it forks, but the
+// kernel refuses to exec it (a copy still open for writing: ETXTBSY). The
+// failure comes back from the forked child over the exec pipe.
+TEST(BadInput, ExecFailsInTheChild) {
+  REQUIRE_SIGSTORM();
+  TempDir d;
+  const auto prog = d.file("busy-marker");
+  const auto m = d.file("ran");
+  std::filesystem::copy_file(target("marker"), prog);
+  ASSERT_EQ(chmod(prog.c_str(), 0755), 0);
+  const int writer = open(prog.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  ASSERT_GE(writer, 0);
+  auto err = expect_refused({"run", "--", prog, m}, m);
+  close(writer);
+  EXPECT_NE(err.find(prog), std::string::npos) << "name the program\n" << err;
+  EXPECT_NE(err.find("Text file busy"), std::string::npos) << "say why\n" << err;
+}
+
+// A script without #! runs under /bin/sh, as execvp and the shell do.
+TEST(BadInput, ScriptWithoutInterpreterLineRunsUnderSh) {
+  REQUIRE_SIGSTORM();
+  TempDir d;
+  const auto prog = d.file("plain-script");
+  {
+    std::ofstream f(prog);
+    f << "echo \"script ran with $1\"\n";
+  }
+  ASSERT_EQ(chmod(prog.c_str(), 0755), 0);
+  auto r = run({cli_path(), "run", "--", prog, "its-argument"});
+  EXPECT_TRUE(r.exited && r.exit_code == 0) << r.describe();
+  EXPECT_EQ(r.out, "script ran with its-argument\n") << r.describe();
 }
