@@ -45,6 +45,7 @@ std::string current_dir() {
 
 struct Validated {
   wire::Config config{};
+  std::vector<std::string> warnings;  // specs that parse but likely do not do what was meant
   Format format = Format::Text;
   std::optional<uint64_t> timeout_ns;
   int error_exitcode = 66;
@@ -87,6 +88,7 @@ Validated validate(const RunOptions& o) {
   for (const std::string& spec : o.injects) {
     SpecResult r = parse_spec(spec);
     if (!r.ok) throw Error(r.error);
+    if (!r.warning.empty()) v.warnings.push_back(r.warning);
     c.injections[c.injection_count++] = r.injection;
   }
 
@@ -300,6 +302,9 @@ int run(const RunOptions& o) {
 
   std::optional<OutputFile> out;
   if (o.report_path) out.emplace(*o.report_path);
+  // Before the program starts; with --report nothing goes to its stderr.
+  if (!out)
+    for (const std::string& w : v.warnings) write_all(STDERR_FILENO, "sigstorm: warning: " + w + "\n");
 
   v.config.cli_pid = getpid();
   prctl(PR_SET_CHILD_SUBREAPER, 1);  // orphans of the run come back to us (see wait_for_stragglers)
@@ -316,7 +321,6 @@ int run(const RunOptions& o) {
 
   Symbolizer symbolizer;
   Report report = collect(run_file.read(), symbolizer);
-  run_file.remove();
   for (const HangEvent& ev : watchdog.events()) {
     if (!ev.ended) continue;
     report.notes.push_back("run ended: a signal handler in pid " + std::to_string(ev.pid) + " ran longer than " +
@@ -342,11 +346,16 @@ int run(const RunOptions& o) {
                            signal_list(mask) +
                            " with a handler sigstorm did not see installed (a raw rt_sigaction?): not checked");
   }
+  if (WIFSIGNALED(child.status) && (v.config.checks & wire::check_bit(wire::kLongjmpMask)))
+    for (Finding& f : deaths_in_handlers(run_file.read(), child.pid, WTERMSIG(child.status), symbolizer))
+      report.findings.push_back(std::move(f));
   report.argv = o.command;
   if (WIFEXITED(child.status)) report.exit.code = WEXITSTATUS(child.status);
   else if (WIFSIGNALED(child.status)) report.exit.signal = signal_name(WTERMSIG(child.status));
+  if (WIFSIGNALED(child.status)) report.exit.cause = exit_cause(run_file.read(), child.pid, WTERMSIG(child.status));
   if (child.timed_out)
     report.notes.insert(report.notes.begin(), "run ended by --timeout after " + format_duration(*v.timeout_ns));
+  run_file.remove();
   if (stragglers)
     report.notes.push_back(std::to_string(stragglers) + (stragglers == 1 ? " process" : " processes") +
                            " of the run still running " + format_duration(kStragglerGraceNs) +

@@ -108,6 +108,54 @@ Finding hang_finding_without_stack(int pid, int tid, int signal, std::optional<S
   return f;
 }
 
+std::vector<Finding> deaths_in_handlers(const wire::Header& header, int pid, int signal, Symbolizer& symbolizer) {
+  std::vector<Finding> out;
+  const Modules modules{header};
+  for (const wire::Active& a : header.active) {
+    if (a.tid.load(std::memory_order_acquire) == 0 || a.pid != pid || a.signal != signal) continue;
+    if (a.since_ns.load(std::memory_order_acquire) == 0) continue;
+    Finding f;
+    f.kind = wire::kLongjmpMask;
+    f.signal = signal_name(signal);
+    f.pid = pid;
+    f.tid = a.tid.load(std::memory_order_relaxed);
+    f.pids = {pid};
+    if (a.handler_frame.module != 0) {
+      f.handler_frame = symbolizer.frame(modules.path(a.handler_frame.module), a.handler_frame);
+      f.handler = f.handler_frame->function;
+    }
+    f.function = f.handler;
+    f.fatal_signal = f.signal;
+    if (f.handler_frame) f.stack.push_back(*f.handler_frame);
+    f.message = "process killed by " + f.signal + " while handler " + handler_text(f.handler_frame) + " for " +
+                f.signal + " had not returned: a jump left it with " + f.signal +
+                " still blocked (use siglongjmp), so the next " + f.signal +
+                " took the default action";
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::optional<std::string> exit_cause(const wire::Header& header, int pid, int signal) {
+  const wire::Config& cfg = header.config;
+  const uint32_t ninj = std::min<uint32_t>(cfg.injection_count, wire::kMaxInjections);
+  std::string specs;
+  uint64_t caught = 0;
+  bool known = false;
+  for (const wire::Process& p : header.processes) {
+    if (p.state.load(std::memory_order_acquire) != wire::kReady || p.pid != pid) continue;
+    known = true;
+    caught = p.expected_caught.load(std::memory_order_relaxed);
+    for (uint32_t i = 0; i < ninj; ++i)
+      if (cfg.injections[i].signal == signal && p.fired[i].load(std::memory_order_relaxed) > 0)
+        specs += (specs.empty() ? "" : ", ") + bounded(cfg.injections[i].text);
+  }
+  if (specs.empty()) return std::nullopt;
+  std::string cause = "sent by --inject " + specs;
+  if (known && !(caught >> (signal - 1) & 1)) cause += "; the program had no handler for it";
+  return cause;
+}
+
 Report collect(const wire::Header& header, Symbolizer& symbolizer) {
   Report report;
   report.version = SIGSTORM_VERSION;
@@ -212,6 +260,31 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer) {
       if (std::find(first.pids.begin(), first.pids.end(), f.pid) == first.pids.end())
         first.pids.push_back(f.pid);
     }
+  }
+
+  // The retry-loop guard of mode=eintr specs without when=, p= or max=.
+  for (uint32_t i = 0; i < ninj; ++i) {
+    const wire::Injection& inj = cfg.injections[i];
+    if (!(inj.flags & wire::kInjImplicitMax)) continue;
+    for (const ProcessFired& pf : report.injections[i].processes)
+      if (pf.fired >= inj.max)
+        report.notes.push_back(report.injections[i].spec + " stopped after " + std::to_string(inj.max) +
+                               " firings in pid " + std::to_string(pf.pid) +
+                               ": mode=eintr at every call would never let a loop that retries on EINTR end "
+                               "(add when=, p= or max= to choose the calls)");
+  }
+
+  // A from=handler clock that never started: say why it never fired.
+  uint32_t started = 0;
+  for (const wire::Process& p : header.processes)
+    if (p.state.load(std::memory_order_acquire) == wire::kReady) started |= p.started.load(std::memory_order_relaxed);
+  for (uint32_t i = 0; i < ninj; ++i) {
+    const wire::Injection& inj = cfg.injections[i];
+    const bool timed = inj.point == wire::kPointAfter || inj.point == wire::kPointEvery;
+    if (!timed || inj.from != wire::kFromHandler || (started >> i & 1) || report.injections[i].fired) continue;
+    report.notes.push_back(report.injections[i].spec + " never started: the program never installed a handler or SIG_IGN for " +
+                           signal_name(inj.signal) + " (from=handler waits until " + signal_name(inj.signal) +
+                           " can no longer end it; from=start does not wait)");
   }
 
   report.dropped = header.dropped_records.load(std::memory_order_relaxed);

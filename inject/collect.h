@@ -18,6 +18,16 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer);
 Finding hang_finding_without_stack(int pid, int tid, int signal, std::optional<StackFrame> handler,
                                    uint64_t hang_timeout_ns);
 
+// The process `pid` was killed by `signal` while a handler for that signal
+// had been entered on one of its threads and never returned: it was left by
+// a jump that kept the signal blocked (or faulted itself), so the kernel
+// forced the default action. A longjmp-mask finding per such thread.
+std::vector<Finding> deaths_in_handlers(const wire::Header& header, int pid, int signal, Symbolizer& symbolizer);
+
+// Where the signal that killed process `pid` came from, when the run knows:
+// "sent by --inject SPEC; the program had no handler for it". nullopt else.
+std::optional<std::string> exit_cause(const wire::Header& header, int pid, int signal);
+
 // "ENOENT (No such file or directory)"-style text for an errno value: "4 (EINTR)".
 std::string errno_text(int value);
 

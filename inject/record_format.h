@@ -85,6 +85,18 @@ struct Record {
 enum PointKind : uint32_t { kPointCall = 1, kPointAfter, kPointEvery, kPointHandler };
 enum Target : uint32_t { kTargetDefault = 0, kTargetSelf, kTargetMain, kTargetProcess };
 enum Mode : uint32_t { kModeSignal = 0, kModeEintr = 1 };
+// after:/every: clocks start at process start, or once the signal can no
+// longer end the process by its default action (a handler or SIG_IGN is
+// installed, or the signal is ignored by default).
+enum From : uint32_t { kFromStart = 0, kFromHandler = 1 };
+// Injection::flags.
+enum InjectionFlags : uint32_t {
+  // max= was set by sigstorm, not the user: mode=eintr at every call of a
+  // function would never let a retry-on-EINTR loop finish.
+  kInjImplicitMax = 1,
+};
+// The implicit max= of such a spec.
+constexpr uint64_t kEintrRetryGuard = 10000;
 
 // A parsed --inject SPEC. The CLI parses; the shim only reads this.
 struct Injection {
@@ -102,6 +114,8 @@ struct Injection {
   uint32_t target;          // Target
   uint32_t mode;            // Mode
   uint64_t max;             // 0: unlimited
+  uint32_t from;            // From (after:/every:)
+  uint32_t flags;           // InjectionFlags
 };
 
 // Config::fuzz flags.
@@ -145,6 +159,9 @@ struct Process {
   std::atomic<uint64_t> calls[kMaxFunctions];  // hits per functions.def row
   std::atomic<uint32_t> unchecked_handlers;    // installed behind our back
   uint32_t reserved;
+  // from=handler specs whose clock started in this process (bit per spec).
+  std::atomic<uint32_t> started;
+  uint32_t reserved2;
   // Signals whose kernel disposition is one of the shim's handlers (bit
   // sig - 1). The CLI compares it with /proc/PID/status SigCgt: a caught
   // signal missing here was installed with a raw rt_sigaction, unchecked.
@@ -162,6 +179,10 @@ struct Active {
   int32_t signal;
   std::atomic<int32_t> function;   // 1 + row of the interposed call in progress, 0: none
   uint64_t handler;                // absolute address (symbolized via a Record)
+  // Handlers of fatal signals only: the handler placed at entry. A process
+  // that dies of that signal with the handler never returned (left by
+  // longjmp with the signal blocked) leaves nothing the CLI could place.
+  Frame handler_frame;
 };
 
 // The probe signal: the watchdog sends it to a hung thread, whose stack the

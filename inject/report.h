@@ -44,6 +44,7 @@ struct Finding {
 struct ExitStatus {
   std::optional<int> code;            // exited with this status
   std::optional<std::string> signal;  // or was ended by this signal ("SIGSEGV")
+  std::optional<std::string> cause;   // where that signal came from, when sigstorm knows
   bool operator==(const ExitStatus&) const = default;
 };
 

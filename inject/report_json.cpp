@@ -42,6 +42,7 @@ std::string write_json(const Report& r) {
   j["argv"] = r.argv;
   j["seed"] = r.seed;
   j["exit"] = json{{"code", opt(r.exit.code)}, {"signal", opt(r.exit.signal)}};
+  if (r.exit.cause) j["exit"]["cause"] = *r.exit.cause;
   json injections = json::array();
   for (const InjectionStat& inj : r.injections) {
     json procs = json::array();

@@ -168,6 +168,7 @@ class Reader {
     const json& exit = object(field(root, "top level", "exit"), "exit");
     r.exit.code = integer_or_null(field(exit, "exit", "code"), "exit.code");
     r.exit.signal = string_or_null(field(exit, "exit", "signal"), "exit.signal");
+    if (const json* c = optional_field(exit, "cause")) r.exit.cause = string_or_null(*c, "exit.cause");
 
     const json& inj = array(field(root, "top level", "injections"), "injections");
     for (size_t i = 0; i < inj.size(); ++i) {

@@ -108,6 +108,8 @@ std::string write_text(const Report& r, std::string_view base_dir) {
     out += "\n";
   }
   for (const std::string& note : r.notes) out += "sigstorm: note: " + note + "\n";
+  if (r.exit.signal)
+    out += "sigstorm: program killed by " + *r.exit.signal + (r.exit.cause ? " (" + *r.exit.cause + ")" : "") + "\n";
   if (!r.findings.empty() && !r.injections.empty())
     out += "sigstorm: replay with: " + replay_command(r) + "\n";
 

@@ -168,6 +168,7 @@ class Parser {
     SpecResult r;
     if (parse(r.injection)) {
       r.ok = true;
+      r.warning = warning_;
     } else {
       r.injection = {};
       r.error = "--inject " + quote(text_) + ": " + error_;
@@ -208,8 +209,10 @@ class Parser {
     inj.target = wire::kTargetDefault;
     inj.mode = wire::kModeSignal;
     inj.max = 0;
+    inj.from = inj.point == wire::kPointEvery ? wire::kFromHandler : wire::kFromStart;
+    inj.flags = 0;
 
-    std::string_view target_kv, mode_kv;  // for the checks that span keys
+    std::string_view target_kv, mode_kv, from_kv;  // for the checks that span keys
     std::vector<std::string_view> seen;
     for (size_t i = 1; i < parts.size(); ++i) {
       const std::string_view kv = parts[i];
@@ -221,7 +224,8 @@ class Parser {
       for (auto k : seen)
         if (k == key) return fail("key '" + std::string(key) + "' given twice, at " + quote(kv));
       seen.push_back(key);
-      if (value.empty() && (key == "when" || key == "p" || key == "target" || key == "mode" || key == "max"))
+      if (value.empty() &&
+          (key == "when" || key == "p" || key == "target" || key == "mode" || key == "max" || key == "from"))
         return fail("missing value, at " + quote(kv));
       if (key == "when") {
         When w;
@@ -249,12 +253,20 @@ class Parser {
         auto n = parse_u64(value);
         if (!n || *n == 0) return fail("bad max=" + quote(value) + " (want an integer of at least 1)");
         inj.max = *n;
+      } else if (key == "from") {
+        if (value == "start") inj.from = wire::kFromStart;
+        else if (value == "handler") inj.from = wire::kFromHandler;
+        else return fail("unknown from=" + quote(value) + " (want start or handler)");
+        from_kv = kv;
       } else {
-        return fail("unknown key " + quote(key) + " (want when, p, target, mode or max), at " + quote(kv));
+        return fail("unknown key " + quote(key) + " (want when, p, target, mode, max or from), at " + quote(kv));
       }
     }
 
     const bool timed = inj.point == wire::kPointAfter || inj.point == wire::kPointEvery;
+    if (!timed && !from_kv.empty())
+      return fail("from= says when an after: or every: clock starts; " + quote(parts[0]) + " has none, at " +
+                  quote(from_kv));
     if (timed && inj.target == wire::kTargetSelf)
       return fail("target=self needs a calling thread, which " + quote(parts[0]) +
                   " has none (use target=main or target=process), at " + quote(target_kv));
@@ -272,6 +284,16 @@ class Parser {
       if (inj.target != wire::kTargetSelf)
         return fail("mode=eintr interrupts the calling thread's call and needs target=self, at " +
                     quote(target_kv));
+      // Every call failing with EINTR: a loop that retries on EINTR (as
+      // CPython does for every system call) would never end.
+      if (is_default_when(inj) && inj.p_scaled == kProbabilityOne && inj.max == 0) {
+        inj.max = wire::kEintrRetryGuard;
+        inj.flags |= wire::kInjImplicitMax;
+        warning_ = "--inject " + quote(text_) + ": mode=eintr fails every call of " +
+                   (inj.function >= 0 ? std::string(functions()[inj.function].name) : std::string("any function")) +
+                   ", so a loop that retries on EINTR never ends: sigstorm stops it after " +
+                   std::to_string(wire::kEintrRetryGuard) + " firings (add when=, p= or max= to choose)";
+      }
     }
     return true;
   }
@@ -315,6 +337,7 @@ class Parser {
 
   std::string_view text_;
   std::string error_;
+  std::string warning_;
 };
 
 }  // namespace
@@ -340,7 +363,10 @@ std::string format_spec(const wire::Injection& inj) {
   if (inj.target != wire::kTargetDefault && inj.target != default_target(inj.point))
     s += ",target=" + std::string(target_name(inj.target));
   if (inj.mode == wire::kModeEintr) s += ",mode=eintr";
-  if (inj.max != 0) s += ",max=" + std::to_string(inj.max);
+  if (inj.max != 0 && !(inj.flags & wire::kInjImplicitMax)) s += ",max=" + std::to_string(inj.max);
+  const bool timed = inj.point == wire::kPointAfter || inj.point == wire::kPointEvery;
+  const uint32_t default_from = inj.point == wire::kPointEvery ? wire::kFromHandler : wire::kFromStart;
+  if (timed && inj.from != default_from) s += inj.from == wire::kFromHandler ? ",from=handler" : ",from=start";
   return s;
 }
 

@@ -12,6 +12,7 @@ struct SpecResult {
   bool ok = false;
   wire::Injection injection{};  // valid when ok; text holds the spec as given
   std::string error;            // when !ok: one line naming the offending part
+  std::string warning;          // when ok: a spec that works but likely not as meant
 };
 
 // Parses one SPEC. Errors read like

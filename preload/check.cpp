@@ -31,19 +31,23 @@ bool alive(const ActiveHandler& h, uintptr_t sp) {
 
 }  // namespace
 
-void leave_abandoned_handlers(uintptr_t sp) {
+void leave_abandoned_handlers(uintptr_t sp, const sigset_t* mask) {
   ThreadState& ts = t_state;
   while (ts.depth > 0 && ts.depth <= kMaxHandlerDepth) {
     const ActiveHandler& h = ts.active[ts.depth - 1];
     if (alive(h, sp)) return;
     // A jump left the handler. siglongjmp to sigsetjmp(env, 1) restored the
-    // mask; longjmp kept the handler's signal blocked.
+    // mask; longjmp kept the handler's signal blocked. The mask that counts
+    // is the one the code after the jump runs with: a signal's delivery
+    // blocks more, so the trampoline passes the interrupted context's mask.
     ts.depth--;
     ts.in_call = 0;
     if (ts.depth == 0) publish_handler_exit();
     if (!check_enabled(wire::kLongjmpMask)) continue;
     sigset_t now;
-    if (sys::sigprocmask(SIG_BLOCK, nullptr, &now) != 0 || !sigismember(&now, h.sig)) continue;
+    if (mask) now = *mask;
+    else if (sys::sigprocmask(SIG_BLOCK, nullptr, &now) != 0) continue;
+    if (!sigismember(&now, h.sig)) continue;
     Finding f{wire::kLongjmpMask};
     f.sig = h.sig;
     f.handler = h.handler;
@@ -56,9 +60,7 @@ void leave_abandoned_handlers(uintptr_t sp) {
 CallScope::CallScope(int id, void* real_fn, void* caller, uint32_t chosen, CallFacts facts) {
   ThreadState& ts = t_state;
   if (ts.in_shim) return;
-  if (ts.depth > 0) {
-    leave_abandoned_handlers(current_sp());
-  }
+  if (ts.depth > 0) leave_abandoned_handlers(current_sp(), nullptr);
   if (ts.depth > 0) {
     if (ts.in_call == 0 && !allowed(id) && check_enabled(wire::kUnsafeCall)) {
       const ActiveHandler& h = ts.active[(ts.depth < kMaxHandlerDepth ? ts.depth : kMaxHandlerDepth) - 1];

@@ -42,6 +42,11 @@ void publish_handler_exit();
 
 extern std::atomic<uint64_t> g_actions[kNsig];
 
+// Signals whose default action is to do nothing.
+inline bool ignored_by_default(int sig) {
+  return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+}
+
 inline bool is_fatal_signal(int sig) {
   return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGABRT;
 }
@@ -55,7 +60,11 @@ void crash_catcher(int sig, siginfo_t* info, void* uc);
 void trampoline(int sig, siginfo_t* info, void* uc);
 
 // Leaves handlers that a jump abandoned (longjmp/siglongjmp out of a
-// handler): `sp` is the stack pointer of code that runs now.
-void leave_abandoned_handlers(uintptr_t sp);
+// handler): `sp` is the stack pointer of code that runs now, `mask` its
+// signal mask (null: this thread's mask now).
+void leave_abandoned_handlers(uintptr_t sp, const sigset_t* mask);
+// What a signal interrupted: its stack pointer and signal mask.
+uintptr_t interrupted_sp(void* uc, uintptr_t fallback);
+const sigset_t* interrupted_mask(void* uc);
 
 }  // namespace sigstorm

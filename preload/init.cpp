@@ -16,6 +16,9 @@
 namespace sigstorm {
 
 SavedEnv g_env;
+int g_owner_pid = 0;
+
+bool in_borrowed_memory() { return g_owner_pid != 0 && sys::getpid() != g_owner_pid; }
 
 namespace {
 
@@ -80,6 +83,7 @@ void release_stale_slots() {
 }
 
 void after_fork_child() {
+  g_owner_pid = sys::getpid();
   t_state.published = nullptr;  // the parent thread's slot
   recorder_after_fork();
   publish_caught();
@@ -87,6 +91,7 @@ void after_fork_child() {
 }
 
 __attribute__((constructor(101))) void sigstorm_init() {
+  g_owner_pid = sys::getpid();
   real::resolve_all();
   Dl_info self;
   if (dladdr((void*)&sigstorm_init, &self) && self.dli_fname)

@@ -89,34 +89,76 @@ void fire_handler_specs(uint32_t armed) {
 
 // ---- after: and every: ----
 
+// from=handler: can the signal no longer end the process by its default
+// action? The program's view counts: our crash catcher and probe stand in
+// for SIG_DFL. (A handler reset between this look and the delivery still
+// lets the signal through: the window is a few microseconds.)
+bool cannot_kill(int sig) {
+  if (ignored_by_default(sig)) return true;
+  if (sig <= 0 || sig >= kNsig) return false;
+  if (g_actions[sig].load(std::memory_order_acquire) & kActManaged) return true;
+  struct sigaction cur;
+  return real::sigaction(sig, nullptr, &cur) == 0 && cur.sa_handler == SIG_IGN;
+}
+
+void mark_started(uint32_t i) {
+  if (g_process && !in_borrowed_memory()) g_process->started.fetch_or(1u << i, std::memory_order_relaxed);
+}
+
+bool waits_for_handler(const wire::Injection& s) {
+  return (s.point == wire::kPointAfter || s.point == wire::kPointEvery) && s.from == wire::kFromHandler;
+}
+
 void* timer_main(void*) {
   // The default 50us timer slack would cap a storm near 20k signals/s.
   sys::call6(SYS_prctl, PR_SET_TIMERSLACK, 1);
+  // How often a from=handler clock looks for the program's handler.
+  constexpr uint64_t kWaitPollNs = 1000000;
   struct Next {
     uint64_t at;
     bool done;
+    bool waiting;  // from=handler, no handler yet
   } next[wire::kMaxInjections];
   const uint64_t start = sys::now_ns();
   for (uint32_t i = 0; i < g_nspecs; ++i) {
     const wire::Injection& s = g_specs[i];
     const bool timed = s.point == wire::kPointAfter || s.point == wire::kPointEvery;
-    next[i] = {start + s.duration_ns, !timed};
+    next[i] = {start + s.duration_ns, !timed, timed && s.from == wire::kFromHandler};
+    if (timed && !next[i].waiting) mark_started(i);
   }
   for (;;) {
+    uint64_t now = sys::now_ns();
     uint64_t soonest = UINT64_MAX;
-    for (uint32_t i = 0; i < g_nspecs; ++i)
-      if (!next[i].done && next[i].at < soonest) soonest = next[i].at;
+    for (uint32_t i = 0; i < g_nspecs; ++i) {
+      if (next[i].done) continue;
+      if (next[i].waiting) {
+        if (!cannot_kill(g_specs[i].signal)) {
+          soonest = soonest < now + kWaitPollNs ? soonest : now + kWaitPollNs;
+          continue;
+        }
+        next[i].waiting = false;
+        next[i].at = now + g_specs[i].duration_ns;
+        mark_started(i);
+      }
+      if (next[i].at < soonest) soonest = next[i].at;
+    }
     if (soonest == UINT64_MAX) return nullptr;
     struct timespec ts = {(time_t)(soonest / 1000000000ull), (long)(soonest % 1000000000ull)};
     sys::call6(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, (long)&ts, 0);
-    const uint64_t now = sys::now_ns();
+    now = sys::now_ns();
     for (uint32_t i = 0; i < g_nspecs; ++i) {
       // Ticks that came due while this thread slept are sent now, so a
       // storm keeps its rate on a busy machine; a long stall (suspend, a
       // stopped process) is not made up for beyond kMaxCatchUp ticks.
       constexpr int kMaxCatchUp = 1000;
-      for (int n = 0; !next[i].done && next[i].at <= now; ++n) {
+      for (int n = 0; !next[i].done && !next[i].waiting && next[i].at <= now; ++n) {
         const wire::Injection& s = g_specs[i];
+        // from=handler pauses while the program has the signal back at its
+        // default (interpreters reset their handlers as they exit).
+        if (s.from == wire::kFromHandler && !cannot_kill(s.signal)) {
+          next[i].waiting = true;
+          break;
+        }
         if (selects(i, count_hit(i))) deliver(s);
         if (s.point == wire::kPointAfter || (s.max && g_fired[i].load() >= s.max)) {
           next[i].done = true;
@@ -156,6 +198,11 @@ void start_timer_thread() {
 PointTable g_points;
 uint64_t g_hits[wire::kMaxInjections];
 
+void inject_disposition_changed(int sig) {
+  for (uint32_t i = 0; i < g_nspecs; ++i)
+    if (g_specs[i].signal == sig && waits_for_handler(g_specs[i]) && cannot_kill(sig)) mark_started(i);
+}
+
 void inject_init() {
   if (!g_run) return;
   const wire::Config& c = g_run->config;
@@ -184,6 +231,8 @@ void inject_init() {
     g_points.solo[id] = one && !fuzzing ? (uint8_t)(__builtin_ctz(m) + 1) : 0;
   }
   if (c.fuzz & wire::kFuzzCoverage) g_fuzz_cov = g_run->interleavings;
+  for (uint32_t i = 0; i < g_nspecs; ++i)
+    if (waits_for_handler(g_specs[i]) && ignored_by_default(g_specs[i].signal)) mark_started(i);
   start_timer_thread();
 }
 

@@ -30,6 +30,10 @@ bool on_call_point(int id, uint32_t chosen, CallFacts facts, void* caller);
 void inject_reload();
 void inject_disarm();
 
+// The program installed a handler or SIG_IGN for `sig` (or set it back):
+// from=handler clocks that wait for it count as started.
+void inject_disposition_changed(int sig);
+
 // handler:SIG specs: armed when a handler for `sig` is entered on this
 // thread; fired at its first interposed call, or as it returns.
 void on_handler_entry(int sig);

@@ -52,10 +52,7 @@ class CallScope {
 template <class F>
 inline F real_fn(F& slot) {
   F f = __atomic_load_n(&slot, __ATOMIC_RELAXED);
-  if (__builtin_expect(f == nullptr, 0)) {
-    real::resolve_all();
-    f = __atomic_load_n(&slot, __ATOMIC_ACQUIRE);
-  }
+  if (__builtin_expect(f == nullptr, 0)) f = reinterpret_cast<F>(real::resolve_slot(reinterpret_cast<void**>(&slot)));
   return f;
 }
 

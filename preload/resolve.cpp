@@ -1,5 +1,11 @@
 // Finding the real functions behind our interposers, once, without
-// recursing: dlsym may itself allocate, and that malloc lands in our wrapper.
+// recursing. The hard case is start-up inside another interposer: dlsym of a
+// symbol libc lacks (atexit lives in libc_nonshared.a) takes the loader's
+// error path, which mallocs; when the program's allocator is itself
+// interposed (jemalloc, tcmalloc, mimalloc), its first malloc initializes it,
+// and that calls interposed functions whose slots are not filled yet. Such a
+// nested call resolves its own slot alone (dlsym's success path does not
+// allocate), so nothing ever calls through a null pointer.
 #include <atomic>
 
 #include "preload/table.h"
@@ -24,6 +30,9 @@ void** const kSlots[kFnCount] = {
 
 __thread bool t_resolving __attribute__((tls_model("initial-exec")));
 std::atomic<int> g_state{0};  // 0 not yet, 1 in progress, 2 done
+// Looked up already (found or not): a missing symbol is asked for once, since
+// every failed dlsym allocates its error message.
+std::atomic<uint8_t> g_tried[kFnCount];
 
 void* lookup(int id) {
   const FnInfo& f = kFnInfo[id];
@@ -33,6 +42,14 @@ void* lookup(int id) {
   return p;
 }
 
+void fill(int id) {
+  if (g_tried[id].exchange(1, std::memory_order_acq_rel)) return;
+  if (__atomic_load_n(kSlots[id], __ATOMIC_ACQUIRE)) return;
+  // Functions a libc may lack (pvalloc, _IO_putc, atexit) stay null; no
+  // program can reach their wrapper through the loader.
+  if (void* p = lookup(id)) __atomic_store_n(kSlots[id], p, __ATOMIC_RELEASE);
+}
+
 void die(const char* what) {
   static const char msg[] = "sigstorm: fatal: cannot resolve the real ";
   sys::write(2, msg, sizeof msg - 1);
@@ -40,28 +57,48 @@ void die(const char* what) {
   sys::write(2, "\n", 1);
   sys::call6(SYS_exit_group, 127);
 }
-}  // namespace
 
-bool resolving() { return t_resolving; }
+int slot_id(void** slot) {
+  for (int id = 0; id < kFnCount; ++id)
+    if (kSlots[id] == slot) return id;
+  return -1;
+}
+
+// The functions an allocator or the loader may call while the others are
+// looked up: first, so that the common nested calls find them filled.
+constexpr FnId kFirst[] = {fn_malloc, fn_calloc, fn_realloc, fn_free, fn_sigaction};
+
+}  // namespace
 
 void resolve_all() {
   if (g_state.load(std::memory_order_acquire) == 2) return;
-  if (t_resolving) return;  // dlsym re-entered us: the arena serves it
+  if (t_resolving) return;  // dlsym re-entered us: resolve_slot serves it
   int expected = 0;
   if (!g_state.compare_exchange_strong(expected, 1)) {
     while (g_state.load(std::memory_order_acquire) != 2) sys::cpu_relax();
     return;
   }
   t_resolving = true;
-  for (int id = 0; id < kFnCount; ++id) {
-    void* p = lookup(id);
-    // Functions a libc may lack (pvalloc, _IO_putc, ...) stay null; their
-    // wrapper is then unreachable, as no program can link against them.
-    __atomic_store_n(kSlots[id], p, __ATOMIC_RELEASE);
-  }
+  for (FnId id : kFirst) fill(id);
+  for (int id = 0; id < kFnCount; ++id) fill(id);
   t_resolving = false;
   if (!real::malloc || !real::free || !real::sigaction) die("malloc, free or sigaction");
   g_state.store(2, std::memory_order_release);
+}
+
+void* resolve_slot(void** slot) {
+  resolve_all();
+  void* p = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+  if (p || !t_resolving) return p;
+  // Called from inside resolve_all (an allocator starting up in dlsym's
+  // error path): this one function, now.
+  const int id = slot_id(slot);
+  if (id < 0) return nullptr;
+  if (void* q = lookup(id)) {
+    __atomic_store_n(kSlots[id], q, __ATOMIC_RELEASE);
+    return q;
+  }
+  return nullptr;
 }
 
 }  // namespace real

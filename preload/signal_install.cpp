@@ -47,6 +47,14 @@ int install(int sig, const struct sigaction* act, struct sigaction* old) {
   if (sig <= 0 || sig >= kNsig || sig == SIGKILL || sig == SIGSTOP) return fn(sig, act, old);
   const uint64_t prev = g_actions[sig].load(std::memory_order_acquire);
   int r;
+  if (act && in_borrowed_memory()) {
+    // A vfork child (Python's subprocess resets its signals there before
+    // exec): the kernel's dispositions are its own, the table is the
+    // parent's. Install exactly what it asks, unchecked; the table stays.
+    r = fn(sig, act, old);
+    if (r == 0 && old) unwrap(prev, old);
+    return r;
+  }
   if (!act) {
     r = fn(sig, nullptr, old);
   } else if (is_function((void*)act->sa_sigaction)) {
@@ -73,23 +81,31 @@ int install(int sig, const struct sigaction* act, struct sigaction* old) {
     if (r == 0) g_actions[sig].store(0, std::memory_order_release);
   }
   if (r == 0 && old) unwrap(prev, old);
-  if (r == 0 && act) publish_caught();
+  if (r == 0 && act) {
+    publish_caught();
+    inject_disposition_changed(sig);
+  }
   return r;
 }
 
 // The BSD/SysV/System V entry points keep glibc's exact semantics (flags,
 // siginterrupt state, SIG_HOLD) by calling the real function, then moving
 // whatever handler it installed behind the trampoline.
-sighandler_t adopt(int sig, sighandler_t returned) {
-  if (returned == SIG_ERR || sig <= 0 || sig >= kNsig) return returned;
+// `failed`: the call set errno, so SIG_ERR is its error and not the previous
+// handler (a kernel disposition of (void*)-1 reads back as SIG_ERR too).
+sighandler_t adopt(int sig, sighandler_t returned, bool failed) {
+  if ((returned == SIG_ERR && failed) || sig <= 0 || sig >= kNsig) return returned;
   const uint64_t prev = g_actions[sig].load(std::memory_order_acquire);
   auto fn = real_fn(real::sigaction);
   struct sigaction now;
-  if (fn(sig, nullptr, &now) == 0) {
+  if (in_borrowed_memory()) {
+    // A vfork child: what the call installed stays as it is (see install).
+  } else if (fn(sig, nullptr, &now) == 0) {
     void* h = (void*)now.sa_sigaction;
     if (!is_function(h)) {
       g_actions[sig].store(0, std::memory_order_release);
       publish_caught();
+      inject_disposition_changed(sig);
     }
     else if (h != (void*)trampoline && h != (void*)crash_catcher && h != (void*)hang_probe)
       install(sig, &now, nullptr);
@@ -103,7 +119,7 @@ sighandler_t adopt(int sig, sighandler_t returned) {
 }  // namespace
 
 void publish_caught() {
-  if (!g_process) return;
+  if (!g_process || in_borrowed_memory()) return;
   uint64_t mask = 0;
   for (int sig = 1; sig < kNsig; ++sig) {
     const uint64_t a = g_actions[sig].load(std::memory_order_relaxed);
@@ -139,10 +155,24 @@ SIGSTORM_WRAPPER(int, sigaction, (int sig, const struct sigaction* act, struct s
   SIGSTORM_INSTALL_CALL(fn_sigaction, install(sig, act, old));
 }
 
+namespace {
+// errno tells a failed call from a SIG_ERR previous handler; the program's
+// errno is left as the call left it.
+template <class F>
+sighandler_t legacy(F fn, int sig, sighandler_t h) {
+  const int saved = errno;
+  errno = 0;
+  const sighandler_t r = fn(sig, h);
+  const bool failed = r == SIG_ERR && errno != 0;
+  if (!failed) errno = saved;
+  return adopt(sig, r, failed);
+}
+}  // namespace
+
 #define SIGSTORM_LEGACY_SIGNAL(name)                                    \
   SIGSTORM_WRAPPER(sighandler_t, name, (int sig, sighandler_t h)) {     \
     auto fn = real_fn(real::name);                                      \
-    SIGSTORM_INTERCEPT(fn_##name, adopt(sig, fn(sig, h)));              \
+    SIGSTORM_INTERCEPT(fn_##name, legacy(fn, sig, h));                  \
   }
 SIGSTORM_LEGACY_SIGNAL(signal)
 SIGSTORM_LEGACY_SIGNAL(bsd_signal)

@@ -39,6 +39,13 @@ extern uint32_t g_policy;  // wire::Policy
 
 inline bool check_enabled(wire::Kind k) { return (g_checks & wire::check_bit(k)) != 0; }
 
+// The process whose memory the shim's globals are: set at start-up and in a
+// fork child. A child of vfork, posix_spawn or clone(CLONE_VM) runs on its
+// parent's memory with a pid of its own, and must not change what the
+// parent's shim believes (its handler table, its run-file entry).
+extern int g_owner_pid;
+bool in_borrowed_memory();
+
 inline uintptr_t current_sp() { return (uintptr_t)__builtin_frame_address(0); }
 
 }  // namespace sigstorm

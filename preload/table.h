@@ -32,9 +32,10 @@ namespace real {
 // Fills in every pointer above (once; cheap to call again). Safe to call
 // from the first interposed call of the process, before constructors run.
 void resolve_all();
-// True while resolve_all() runs on this thread: allocation then comes from
-// a static arena, since dlsym itself may allocate.
-bool resolving();
+// The real function for one of the pointers above, also when called from
+// inside resolve_all (an interposed allocator starting up while dlsym
+// allocates): null only when the C library lacks the function.
+void* resolve_slot(void** slot);
 }  // namespace real
 
 }  // namespace sigstorm

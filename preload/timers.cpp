@@ -81,6 +81,31 @@ SIGSTORM_WRAPPER(int, timer_settime, (timer_t t, int flags, const struct itimers
   });
 }
 
+// Reading a timer back: the program's own units.
+namespace {
+int unscaled_getitimer(int which, struct itimerval* v) {
+  const int r = real::getitimer(which, v);
+  if (r == 0 && v && time_scaled()) unscale(v);
+  return r;
+}
+int unscaled_timer_gettime(timer_t t, struct itimerspec* v) {
+  const int r = real::timer_gettime(t, v);
+  if (r == 0 && v && time_scaled())
+    *v = {ts_of(unscale_ns(ns_of(v->it_interval))), ts_of(unscale_ns(ns_of(v->it_value)))};
+  return r;
+}
+}  // namespace
+
+SIGSTORM_WRAPPER(int, getitimer, (int which, struct itimerval* v)) {
+  auto fn = real_fn(real::getitimer);
+  SIGSTORM_INTERCEPT(fn_getitimer, unscaled_getitimer(which, v));
+}
+
+SIGSTORM_WRAPPER(int, timer_gettime, (timer_t t, struct itimerspec* v)) {
+  auto fn = real_fn(real::timer_gettime);
+  SIGSTORM_INTERCEPT(fn_timer_gettime, unscaled_timer_gettime(t, v));
+}
+
 // ---- sleeps: scaled too, since a program sleeps to wait for its timers ----
 
 namespace {

@@ -14,10 +14,6 @@
 namespace sigstorm {
 namespace {
 
-bool ignored_by_default(int sig) {
-  return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
-}
-
 // The program switched this signal to SIG_DFL/SIG_IGN after the kernel chose
 // our trampoline: do what the new disposition would have done.
 void redeliver(int sig) {
@@ -54,6 +50,8 @@ void note_crash(const ThreadState& ts, int fatal_sig) {
   record(f);
 }
 
+}  // namespace
+
 uintptr_t interrupted_sp(void* uc, uintptr_t fallback) {
   if (!uc) return fallback;
 #if defined(__x86_64__)
@@ -65,7 +63,7 @@ uintptr_t interrupted_sp(void* uc, uintptr_t fallback) {
 #endif
 }
 
-}  // namespace
+const sigset_t* interrupted_mask(void* uc) { return uc ? &((ucontext_t*)uc)->uc_sigmask : nullptr; }
 
 void crash_in_handler(int fatal_sig) {
   ThreadState& ts = t_state;
@@ -96,7 +94,7 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
   if (ts.depth > 0) {
     // Judge by where the interrupted code was: inside the running handler,
     // or back in code a jump returned to.
-    leave_abandoned_handlers(interrupted_sp(uc, sp));
+    leave_abandoned_handlers(interrupted_sp(uc, sp), interrupted_mask(uc));
     if (ts.depth > 0 && check_enabled(wire::kReentrancy)) note_reentrancy(ts, sig, handler);
     if (ts.depth > 0 && is_fatal_signal(sig)) crash_in_handler(sig);
   }

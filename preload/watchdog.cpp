@@ -6,6 +6,7 @@
 #include "preload/handlers.h"
 #include "preload/interpose.h"
 #include "preload/recorder.h"
+#include "preload/stack.h"
 #include "preload/sys.h"
 
 namespace sigstorm {
@@ -33,13 +34,16 @@ wire::Active* claim_slot() {
 }  // namespace
 
 void publish_handler_entry(int sig, void* handler) {
-  if (!check_enabled(wire::kHandlerHang)) return;
+  const bool escapes = is_fatal_signal(sig) && check_enabled(wire::kLongjmpMask);
+  if (!check_enabled(wire::kHandlerHang) && !escapes) return;
   ThreadState& ts = t_state;
   if (!ts.published) ts.published = claim_slot();
   wire::Active* a = ts.published;
   if (!a) return;
   a->signal = sig;
   a->handler = (uintptr_t)handler;
+  if (escapes) resolve_one((uintptr_t)handler, 0, &a->handler_frame);
+  else a->handler_frame = wire::Frame{};
   a->function.store(0, std::memory_order_relaxed);
   a->since_ns.store(sys::now_ns(), std::memory_order_release);
 }
@@ -56,6 +60,8 @@ bool is_probe(int sig, const siginfo_t* info) {
 void hang_probe(int sig, siginfo_t* info, void* uc) {
   if (!is_probe(sig, info)) return;  // someone else's SIGRTMAX to a program that ignores it
   ThreadState& ts = t_state;
+  // A handler left by a jump is not hung: the code after the jump runs.
+  if (ts.depth > 0) leave_abandoned_handlers(interrupted_sp(uc, current_sp()), interrupted_mask(uc));
   if (ts.depth <= 0) return;  // the handler finished while the probe was on its way
   const int saved_errno = errno;
   const ActiveHandler& h = ts.active[(ts.depth < kMaxHandlerDepth ? ts.depth : kMaxHandlerDepth) - 1];

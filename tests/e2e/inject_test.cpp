@@ -559,6 +559,8 @@ TEST(Inject, TimeScaleShrinksTheProgramsTimersAndSleeps) {
       {"alarm", "alarm: left=300 rang=1"},
       {"setitimer", "setitimer: left=300 rang=1"},
       {"timer_settime", "timer_settime: left=300 rang=1"},
+      {"getitimer", "getitimer: left=300 rang=1"},          // reads, too, are in the program's units
+      {"timer_gettime", "timer_gettime: left=300 rang=1"},
       {"ualarm", "ualarm: left=0.9s rang=1"},
       {"sleep", "sleep: slept"},
       {"nanosleep", "nanosleep: slept"},

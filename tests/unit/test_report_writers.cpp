@@ -167,7 +167,7 @@ TEST(ReportJson, ContractFieldNamesAndTypes) {
 
 TEST(ReportJson, ExitBySignal) {
   Report r = sample();
-  r.exit = {std::nullopt, "SIGSEGV"};
+  r.exit = {std::nullopt, "SIGSEGV", std::nullopt};
   const json j = json::parse(write_json(r));
   EXPECT_EQ(j["exit"], json::parse(R"({"code": null, "signal": "SIGSEGV"})"));
 }

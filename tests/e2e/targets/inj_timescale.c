@@ -3,7 +3,7 @@
 // what the timer API says is left (the program must see its own units, not
 // the scaled ones), then waits for SIGALRM.
 //
-//   inj_timescale alarm | setitimer | timer_settime | ualarm
+//   inj_timescale alarm | setitimer | timer_settime | ualarm | getitimer | timer_gettime
 //   inj_timescale sleep | nanosleep | clock_nanosleep | abstime
 //       (a 300 s sleep; abstime: clock_nanosleep to a deadline 300 s away)
 //
@@ -59,6 +59,26 @@ int main(int argc, char **argv) {
     timer_settime(t, 0, &v, &prev);
     wait_for_alarm(&old);
     printf("timer_settime: left=%ld rang=%d\n", (long)(prev.it_value.tv_sec + (prev.it_value.tv_nsec >= 500000000)),
+           (int)rang);
+  } else if (!strcmp(mode, "getitimer")) {
+    struct itimerval v = {{0, 0}, {300, 0}}, now;
+    setitimer(ITIMER_REAL, &v, NULL);
+    getitimer(ITIMER_REAL, &now);
+    wait_for_alarm(&old);
+    printf("getitimer: left=%ld rang=%d\n", (long)(now.it_value.tv_sec + (now.it_value.tv_usec >= 500000)),
+           (int)rang);
+  } else if (!strcmp(mode, "timer_gettime")) {
+    timer_t t;
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGALRM;
+    if (timer_create(CLOCK_MONOTONIC, &ev, &t) != 0) return 1;
+    struct itimerspec v = {{0, 0}, {300, 0}}, now;
+    timer_settime(t, 0, &v, NULL);
+    timer_gettime(t, &now);
+    wait_for_alarm(&old);
+    printf("timer_gettime: left=%ld rang=%d\n", (long)(now.it_value.tv_sec + (now.it_value.tv_nsec >= 500000000)),
            (int)rang);
   } else if (!strcmp(mode, "ualarm")) {
     ualarm(900000, 0);

@@ -1,0 +1,237 @@
+// Regressions from trying sigstorm on real programs: it must never change
+// what a program does, never report a correct program, and never let a
+// finding escape. One test per defect; each was seen failing before its fix.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include "harness.h"
+
+using namespace e2e;
+
+namespace {
+
+const std::string kLibDir = "/usr/lib/x86_64-linux-gnu/";
+
+// The real python3 (pyenv's python3 is a shell script).
+std::string python() {
+  for (const char* p : {"/usr/bin/python3", "/usr/local/bin/python3"})
+    if (access(p, X_OK) == 0) return p;
+  return "";
+}
+
+void expect_no_notes(const SigstormRun& s) {
+  EXPECT_EQ(s.report.value("notes", json::array()), json::array()) << s.describe();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- allocators
+
+// jemalloc, tcmalloc and mimalloc preloaded after the shim: the allocator
+// starts inside the shim's bootstrap (dlsym's error path allocates).
+TEST(Trust, PreloadedAllocatorsStartAndBehaveAsBare) {
+  REQUIRE_SIGSTORM();
+  int tried = 0;
+  for (const char* lib : {"libjemalloc.so.2", "libtcmalloc_minimal.so.4", "libtcmalloc.so.4", "libmimalloc.so.2"}) {
+    const std::string path = kLibDir + lib;
+    if (access(path.c_str(), R_OK) != 0) continue;
+    SCOPED_TRACE(lib);
+    ++tried;
+    RunOptions o;
+    o.env_set = {{"LD_PRELOAD", path}};
+    auto echo = run_both({"/bin/echo", "hi"}, o);
+    expect_transparent(echo);
+    EXPECT_EQ(echo.storm.result.out, "hi\n");
+    if (!python().empty()) {
+      auto py = run_both({python(), "-c", "import json; print(json.dumps({'x': list(range(5))}))"}, o);
+      expect_transparent(py);
+      EXPECT_EQ(py.storm.result.out, "{\"x\": [0, 1, 2, 3, 4]}\n");
+    }
+  }
+  if (tried == 0) GTEST_SKIP() << "no jemalloc/tcmalloc/mimalloc in " << kLibDir << " (scripts/build installs them)";
+}
+
+// The same program linked against each allocator: its handler runs under
+// injections at malloc, transparently; an allocating handler is found.
+TEST(Trust, LinkedAllocatorsAreCheckedAndBehaveAsBare) {
+  REQUIRE_SIGSTORM();
+  int tried = 0;
+  for (const char* name : {"alloc_jemalloc", "alloc_tcmalloc", "alloc_mimalloc"}) {
+    if (access(target(name).c_str(), X_OK) != 0) continue;
+    SCOPED_TRACE(name);
+    ++tried;
+    auto c = run_both({target(name)}, {}, {"--inject", "USR1@call:malloc,when=1000+1000"});
+    expect_same_exit(c.bare, c.storm, false);
+    EXPECT_EQ(c.bare.out, "blocks=12800 handled=4\n");
+    ASSERT_EQ(c.storm.report["injections"].size(), 1u);
+    // Every injected SIGUSR1 ran the handler, once each.
+    const int fired = c.storm.report["injections"][0].value("fired", 0);
+    EXPECT_GE(fired, 10) << c.storm.describe();
+    EXPECT_EQ(c.storm.result.out, "blocks=12800 handled=" + std::to_string(4 + fired) + "\n") << c.storm.describe();
+    EXPECT_TRUE(c.storm.findings().empty()) << c.storm.describe();
+
+    auto s = run_sigstorm({}, {target(name), "unsafe"});
+    const auto f = s.findings("unsafe-call", "malloc");
+    ASSERT_EQ(f.size(), 1u) << s.describe();
+    EXPECT_TRUE(has_frame(f[0], "on_usr1", "alloc_linked.c",
+                          line_of(source_path("tests/e2e/alloc/alloc_linked.c"), "@line:handler-malloc")))
+        << f[0].dump(1);
+  }
+  if (tried == 0) GTEST_SKIP() << "no allocator-linked targets were built (no allocators in " << kLibDir << ")";
+}
+
+// ---------------------------------------------------------------- vfork
+
+// A vfork/posix_spawn/clone(CLONE_VM) child that resets dispositions must not
+// change the parent's handlers (Python's subprocess does this).
+TEST(Trust, VforkChildResettingHandlersLeavesTheParentsAlone) {
+  REQUIRE_SIGSTORM();
+  auto c = run_both({target("vfork_reset")});
+  expect_transparent(c);
+  EXPECT_EQ(c.bare.out, "after vfork: ours=1\nafter posix_spawn: ours=1\nafter clone: ours=1\nterms=1\n");
+  expect_no_notes(c.storm);
+}
+
+TEST(Trust, PythonSigtermHandlerSurvivesSubprocess) {
+  REQUIRE_SIGSTORM();
+  if (python().empty()) GTEST_SKIP() << "no python3";
+  const std::string prog = R"(
+import signal, subprocess, sys, time
+signal.signal(signal.SIGTERM, lambda s, f: (print("handled"), sys.exit(3)))
+subprocess.run(["true"])
+print("ready", flush=True)
+time.sleep(10)
+print("not handled")
+)";
+  auto s = run_sigstorm({"--inject", "TERM@after:300ms"}, {python(), "-c", prog});
+  EXPECT_EQ(s.result.out, "ready\nhandled\n") << s.describe();
+  EXPECT_EQ(s.result.shell_status(), 3) << s.describe();
+  EXPECT_TRUE(s.findings().empty()) << s.describe();
+  expect_no_notes(s);
+}
+
+// ---------------------------------------------------------------- SIG_ERR
+
+TEST(Trust, HandlerInstalledOverSigErrIsChecked) {
+  REQUIRE_SIGSTORM();
+  auto s = run_sigstorm({}, {target("sigerr_prev")});
+  EXPECT_EQ(s.result.out, "old1_is_err=1\nquery_is_err=1 errno_einval=1\nold2_is_dfl=1\nusr1 handled\nusr2 handled\n");
+  const std::string src = target_source("sigerr_prev.c");
+  const auto f1 = s.findings("unsafe-call", "printf");
+  ASSERT_EQ(f1.size(), 2u) << s.describe();
+  bool usr1 = false, usr2 = false;
+  for (const auto& f : f1) {
+    usr1 |= name_matches(f["handler"], "on_usr1") && has_frame_at(f, "sigerr_prev.c", line_of(src, "@line:usr1-printf"));
+    usr2 |= name_matches(f["handler"], "on_usr2") && has_frame_at(f, "sigerr_prev.c", line_of(src, "@line:usr2-printf"));
+  }
+  EXPECT_TRUE(usr1 && usr2) << s.describe();
+  expect_no_notes(s);
+}
+
+// ---------------------------------------------------------------- siglongjmp
+
+// Jumps out of a handler many times in a row, with no interposed call in
+// between: each later delivery must judge the mask the jump left, not the
+// one its own delivery set.
+TEST(Trust, RepeatedSiglongjmpIsClean) {
+  REQUIRE_SIGSTORM();
+  auto c = run_both({target("fp_siglongjmp_loop")});
+  expect_transparent(c);
+  EXPECT_EQ(c.bare.out, "readable=8 faults=8 recoveries=6 segv_blocked=0 usr1_blocked=0\n");
+  expect_no_notes(c.storm);
+}
+
+// A longjmp out of a SIGSEGV handler, then a second fault with SIGSEGV still
+// blocked: the kernel kills the process; sigstorm reports why.
+TEST(Trust, DeathAfterLongjmpEscapeIsReported) {
+  REQUIRE_SIGSTORM();
+  auto bare = run({target("longjmp_death")});
+  ASSERT_EQ(bare.term_signal, SIGSEGV) << bare.describe();
+  auto s = run_sigstorm({}, {target("longjmp_death")});
+  EXPECT_EQ(s.result.exit_code, 66) << s.describe();
+  EXPECT_EQ(s.report["exit"]["signal"], "SIGSEGV") << s.describe();
+  const auto f = s.findings("longjmp-mask");
+  ASSERT_EQ(f.size(), 1u) << s.describe();
+  EXPECT_TRUE(name_matches(f[0]["handler"], "on_segv")) << f[0].dump(1);
+  EXPECT_NE(f[0].value("message", "").find("killed by SIGSEGV"), std::string::npos) << f[0].dump(1);
+  EXPECT_TRUE(has_frame_at(f[0], "longjmp_death.c", line_of(target_source("longjmp_death.c"), "@line:handler")))
+      << f[0].dump(1);
+
+  // Without --report: the text says how the program ended.
+  auto text = run({cli_path(), "run", "--", target("longjmp_death")});
+  EXPECT_NE(text.err.find("sigstorm: program killed by SIGSEGV\n"), std::string::npos) << text.describe();
+}
+
+// ---------------------------------------------------------------- from=
+
+TEST(Trust, StormWaitsForTheInterpretersHandler) {
+  REQUIRE_SIGSTORM();
+  if (python().empty()) GTEST_SKIP() << "no python3";
+  const std::string prog = R"(
+import signal, time
+n = 0
+def h(s, f):
+    global n
+    n += 1
+signal.signal(signal.SIGUSR1, h)
+t = time.time()
+while n < 20 and time.time() - t < 10:
+    time.sleep(0.001)
+print("handled", n >= 20)
+)";
+  // Default from=handler: the storm starts once the handler is in, and
+  // pauses when the interpreter resets it at exit.
+  auto s = run_sigstorm({"--inject", "USR1@every:1ms"}, {python(), "-c", prog});
+  EXPECT_EQ(s.result.out, "handled True\n") << s.describe();
+  EXPECT_EQ(s.result.shell_status(), 0) << s.describe();
+  EXPECT_GE(s.report["injections"][0].value("fired", 0), 20) << s.describe();
+  expect_no_notes(s);
+
+  // from=start: the first ticks kill the interpreter before it gets there;
+  // the text report says so.
+  auto early = run({cli_path(), "run", "--inject", "USR1@every:1ms,from=start", "--", python(), "-c", prog});
+  EXPECT_EQ(early.shell_status(), 128 + SIGUSR1) << early.describe();
+  EXPECT_NE(early.err.find("sigstorm: program killed by SIGUSR1 (sent by --inject USR1@every:1ms,from=start; "
+                           "the program had no handler for it)"),
+            std::string::npos)
+      << early.describe();
+}
+
+TEST(Trust, StormThatNeverStartsSaysWhy) {
+  REQUIRE_SIGSTORM();
+  auto s = run_sigstorm({"--inject", "USR1@every:1ms"}, {"/bin/sleep", "0.2"});
+  EXPECT_EQ(s.result.shell_status(), 0) << s.describe();
+  ASSERT_EQ(s.report["injections"].size(), 1u);
+  EXPECT_EQ(s.report["injections"][0].value("fired", -1), 0);
+  const auto notes = s.report.value("notes", json::array());
+  ASSERT_EQ(notes.size(), 1u) << s.describe();
+  EXPECT_NE(notes[0].get<std::string>().find("USR1@every:1ms never started: the program never installed a handler or "
+                                             "SIG_IGN for SIGUSR1"),
+            std::string::npos)
+      << s.describe();
+}
+
+// ---------------------------------------------------------------- EINTR livelock
+
+// mode=eintr at every call of read, into a loop that retries on EINTR: the
+// spec is warned about, stopped after its implicit max, and the note says so.
+TEST(Trust, EintrEveryCallIsGuardedAgainstRetryLoops) {
+  REQUIRE_SIGSTORM();
+  std::string input;
+  for (int i = 0; i < 2000; ++i) input += std::to_string(i) + "\n";
+  RunOptions o;
+  o.stdin_data = input;
+  auto s = run_sigstorm({"--inject", "USR1@call:read,mode=eintr"}, {target("retry_read")}, o);
+  EXPECT_EQ(s.result.out, "bytes=" + std::to_string(input.size()) + " eintr=10000\n") << s.describe();
+  EXPECT_EQ(s.report["injections"][0].value("fired", 0), 10000) << s.describe();
+  const auto notes = s.report.value("notes", json::array());
+  ASSERT_EQ(notes.size(), 1u) << s.describe();
+  EXPECT_NE(notes[0].get<std::string>().find("stopped after 10000 firings"), std::string::npos) << s.describe();
+
+  auto text = run({cli_path(), "run", "--inject", "USR1@call:read,mode=eintr", "--", target("retry_read")}, o);
+  EXPECT_NE(text.err.find("sigstorm: warning: --inject 'USR1@call:read,mode=eintr': mode=eintr fails every call of "
+                          "read"),
+            std::string::npos)
+      << text.describe();
+}
