@@ -128,7 +128,7 @@ void reset(wire::Header& h, const wire::Config& config) {
     p.state.store(wire::kFree, std::memory_order_relaxed);
     for (auto& f : p.fired) f.store(0, std::memory_order_relaxed);
     for (auto& c : p.calls) c.store(0, std::memory_order_relaxed);
-    p.unchecked_handlers.store(0, std::memory_order_relaxed);
+    p.started.store(0, std::memory_order_relaxed);
     p.expected_caught.store(0, std::memory_order_relaxed);
   }
   h.next_process.store(0);

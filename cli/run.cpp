@@ -17,6 +17,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "inject/checks.h"
@@ -36,7 +37,7 @@ extern char** environ;
 namespace sigstorm::cli {
 namespace {
 
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string squoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 std::string current_dir() {
   char buf[PATH_MAX];
@@ -62,7 +63,7 @@ Validated validate(const RunOptions& o) {
     c.checks = r.mask;
   }
   auto policy = parse_policy(o.policy);
-  if (!policy) throw Error("--policy " + quoted(o.policy) + ": unknown policy (want posix or linux)");
+  if (!policy) throw Error("--policy " + squoted(o.policy) + ": unknown policy (want posix or linux)");
   c.policy = *policy;
 
   c.seed = seed_option(o.seed);
@@ -75,7 +76,7 @@ Validated validate(const RunOptions& o) {
 
   if (o.format) {
     auto f = parse_format(*o.format);
-    if (!f) throw Error("--format " + quoted(*o.format) + ": unknown format (want text, json, sarif or html)");
+    if (!f) throw Error("--format " + squoted(*o.format) + ": unknown format (want text, json, sarif or html)");
     v.format = *f;
   } else if (o.report_path) {
     v.format = format_from_path(*o.report_path).value_or(Format::Text);
@@ -109,7 +110,8 @@ constexpr uint64_t kStragglerGraceNs = 1'000'000'000ull;
 // exec itself failed (nothing ran).
 ChildResult run_child(const std::string& display, const std::string& path,
                       std::vector<std::string> argv, std::vector<std::string> env,
-                      std::optional<uint64_t> timeout_ns, HangWatchdog& watchdog, HandlerAudit& audit) {
+                      std::optional<uint64_t> timeout_ns, HangWatchdog& watchdog, HandlerAudit& audit,
+                      RunFile& run_file, ProcessLedger& ledger) {
   const ExecImage image(path, std::move(argv), std::move(env));
 
   struct sigaction ign {}, dfl {}, old_int {}, old_quit {}, old_chld {};
@@ -200,6 +202,7 @@ ChildResult run_child(const std::string& display, const std::string& path,
     }
     if (now >= next_audit) {
       audit.sample();
+      ledger.harvest(const_cast<wire::Header&>(run_file.read()));
       next_audit = now + kAuditInterval;
     }
     wait_ns = std::min(wait_ns.value_or(UINT64_MAX), next_audit - now);
@@ -215,6 +218,17 @@ ChildResult run_child(const std::string& display, const std::string& path,
   if (n == static_cast<ssize_t>(sizeof exec_err))
     throw Error(display + ": cannot execute: " + std::strerror(exec_err));
   return result;
+}
+
+// Every process below `pid` (an nginx master and its workers are three).
+size_t descendants(pid_t pid) {
+  size_t n = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream children(task.path() / "children");
+    for (pid_t child; children >> child;) n += 1 + descendants(child);
+  }
+  return n;
 }
 
 // Processes that outlive the program (daemons, orphans, `cmd &`) get up to
@@ -233,14 +247,23 @@ size_t wait_for_stragglers(uint64_t grace_ns) {
     if (now_ns() >= deadline) break;
     usleep(10000);
   }
-  size_t alive = 0;
-  std::ifstream children("/proc/self/task/" + std::to_string(getpid()) + "/children");
-  pid_t pid;
-  while (children >> pid) ++alive;
-  return alive ? alive : 1;
+  return std::max<size_t>(descendants(getpid()), 1);
 }
 
 }  // namespace
+
+bool at_line_start(int fd) {
+  // A regular file tells: its last byte. A terminal cannot, and the
+  // program's last line may be unfinished there: start on a new line. A
+  // pipe cannot either; what reads it gets the report as it is.
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return true;
+  if (S_ISCHR(st.st_mode)) return !::isatty(fd);
+  if (!S_ISREG(st.st_mode)) return true;
+  if (st.st_size == 0) return true;
+  char last = 0;
+  return ::pread(fd, &last, 1, st.st_size - 1) == 1 && last == '\n';
+}
 
 bool write_all(int fd, const std::string& content) {
   size_t done = 0;
@@ -314,13 +337,14 @@ int run(const RunOptions& o) {
   HangWatchdog watchdog(run_file, v.config.hang_timeout_ns, 0,
                         (v.config.checks & wire::check_bit(wire::kHandlerHang)) != 0);
   HandlerAudit audit(run_file);
+  ProcessLedger ledger;
   ChildResult child = run_child(program, path, o.command, child_environment(shim, run_file.path()),
-                                v.timeout_ns, watchdog, audit);
+                                v.timeout_ns, watchdog, audit, run_file, ledger);
   audit.sample();  // what is still running (daemons)
   const size_t stragglers = child.timed_out ? 0 : wait_for_stragglers(kStragglerGraceNs);
 
   Symbolizer symbolizer;
-  Report report = collect(run_file.read(), symbolizer);
+  Report report = collect(run_file.read(), symbolizer, &ledger);
   for (const HangEvent& ev : watchdog.events()) {
     if (!ev.ended) continue;
     report.notes.push_back("run ended: a signal handler in pid " + std::to_string(ev.pid) + " ran longer than " +
@@ -339,7 +363,7 @@ int run(const RunOptions& o) {
     std::string exe;
     for (ProcessInfo& p : report.processes) {
       if (p.pid != pid) continue;
-      p.unchecked_handlers = std::max<uint32_t>(p.unchecked_handlers, static_cast<uint32_t>(__builtin_popcountll(mask)));
+      p.unchecked_handlers = static_cast<uint32_t>(__builtin_popcountll(mask));
       exe = p.exe;
     }
     report.notes.push_back("pid " + std::to_string(pid) + (exe.empty() ? "" : " (" + exe + ")") + " catches " +
@@ -350,9 +374,10 @@ int run(const RunOptions& o) {
     for (Finding& f : deaths_in_handlers(run_file.read(), child.pid, WTERMSIG(child.status), symbolizer))
       report.findings.push_back(std::move(f));
   report.argv = o.command;
+  report.timeout_ns = v.timeout_ns;
   if (WIFEXITED(child.status)) report.exit.code = WEXITSTATUS(child.status);
   else if (WIFSIGNALED(child.status)) report.exit.signal = signal_name(WTERMSIG(child.status));
-  if (WIFSIGNALED(child.status)) report.exit.cause = exit_cause(run_file.read(), child.pid, WTERMSIG(child.status));
+  if (WIFSIGNALED(child.status)) report.exit.cause = exit_cause(run_file.read(), &ledger, child.pid, WTERMSIG(child.status));
   if (child.timed_out)
     report.notes.insert(report.notes.begin(), "run ended by --timeout after " + format_duration(*v.timeout_ns));
   run_file.remove();
@@ -363,7 +388,7 @@ int run(const RunOptions& o) {
 
   const std::string text = write_report(report, v.format, current_dir());
   if (out) out->commit(text);
-  else write_all(STDERR_FILENO, text);
+  else write_all(STDERR_FILENO, (at_line_start(STDERR_FILENO) ? "" : "\n") + text);
 
   if (error_count(report) > 0) return v.error_exitcode;
   if (WIFEXITED(child.status)) return WEXITSTATUS(child.status);

@@ -47,6 +47,10 @@ class OutputFile {
   bool committed_ = false;
 };
 
+// Is the next byte written to fd at the start of a line? A regular file
+// tells by its last byte; a terminal is taken as mid-line, a pipe as not.
+bool at_line_start(int fd);
+
 // Writes all of `content` to fd, retrying on EINTR and short writes.
 bool write_all(int fd, const std::string& content);
 

@@ -136,18 +136,18 @@ std::vector<Finding> deaths_in_handlers(const wire::Header& header, int pid, int
   return out;
 }
 
-std::optional<std::string> exit_cause(const wire::Header& header, int pid, int signal) {
+std::optional<std::string> exit_cause(const wire::Header& header, const ProcessLedger* ledger, int pid, int signal) {
   const wire::Config& cfg = header.config;
   const uint32_t ninj = std::min<uint32_t>(cfg.injection_count, wire::kMaxInjections);
   std::string specs;
   uint64_t caught = 0;
   bool known = false;
-  for (const wire::Process& p : header.processes) {
-    if (p.state.load(std::memory_order_acquire) != wire::kReady || p.pid != pid) continue;
+  for (const ProcessEntry& p : all_processes(header, ledger)) {
+    if (p.pid != pid) continue;
     known = true;
-    caught = p.expected_caught.load(std::memory_order_relaxed);
+    caught = p.expected_caught;
     for (uint32_t i = 0; i < ninj; ++i)
-      if (cfg.injections[i].signal == signal && p.fired[i].load(std::memory_order_relaxed) > 0)
+      if (cfg.injections[i].signal == signal && p.fired[i] > 0)
         specs += (specs.empty() ? "" : ", ") + bounded(cfg.injections[i].text);
   }
   if (specs.empty()) return std::nullopt;
@@ -156,7 +156,7 @@ std::optional<std::string> exit_cause(const wire::Header& header, int pid, int s
   return cause;
 }
 
-Report collect(const wire::Header& header, Symbolizer& symbolizer) {
+Report collect(const wire::Header& header, Symbolizer& symbolizer, const ProcessLedger* ledger) {
   Report report;
   report.version = SIGSTORM_VERSION;
   const wire::Config& cfg = header.config;
@@ -173,17 +173,17 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer) {
   const uint32_t ninj = std::min<uint32_t>(cfg.injection_count, wire::kMaxInjections);
   report.injections.resize(ninj);
   for (uint32_t i = 0; i < ninj; ++i) report.injections[i].spec = bounded(cfg.injections[i].text);
-  for (uint32_t p = 0; p < wire::kMaxProcesses; ++p) {
-    const wire::Process& proc = header.processes[p];
-    if (proc.state.load(std::memory_order_acquire) != wire::kReady) continue;
+  const std::vector<ProcessEntry> procs = all_processes(header, ledger);
+  uint32_t started = 0;
+  for (const ProcessEntry& proc : procs) {
     ProcessInfo info;
     info.pid = proc.pid;
     info.ppid = proc.ppid;
-    info.exe = bounded(proc.exe);
-    info.unchecked_handlers = proc.unchecked_handlers.load(std::memory_order_relaxed);
+    info.exe = proc.exe;
     report.processes.push_back(info);
+    started |= proc.started;
     for (uint32_t i = 0; i < ninj; ++i) {
-      const uint64_t n = proc.fired[i].load(std::memory_order_relaxed);
+      const uint64_t n = proc.fired[i];
       if (n == 0) continue;
       report.injections[i].fired += n;
       report.injections[i].processes.push_back({proc.pid, n});
@@ -275,9 +275,6 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer) {
   }
 
   // A from=handler clock that never started: say why it never fired.
-  uint32_t started = 0;
-  for (const wire::Process& p : header.processes)
-    if (p.state.load(std::memory_order_acquire) == wire::kReady) started |= p.started.load(std::memory_order_relaxed);
   for (uint32_t i = 0; i < ninj; ++i) {
     const wire::Injection& inj = cfg.injections[i];
     const bool timed = inj.point == wire::kPointAfter || inj.point == wire::kPointEvery;
@@ -296,11 +293,6 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer) {
                            " not tracked: the run file had no room left");
   if (ignored)
     report.notes.push_back(plural(ignored, "record", "records") + " of unknown kind ignored");
-  for (const ProcessInfo& p : report.processes)
-    if (p.unchecked_handlers)
-      report.notes.push_back("pid " + std::to_string(p.pid) + " (" + p.exe + ") installed " +
-                             plural(p.unchecked_handlers, "signal handler", "signal handlers") +
-                             " sigstorm could not check (raw rt_sigaction)");
   return report;
 }
 

@@ -2,6 +2,7 @@
 // (same kind, function and handler site, across processes too, counts
 // summed), in order of first occurrence; injection stats per process.
 #pragma once
+#include "inject/process_ledger.h"
 #include "inject/record_format.h"
 #include "inject/report.h"
 #include "inject/symbolize.h"
@@ -11,7 +12,8 @@ namespace sigstorm {
 // Fills everything the run file knows: seed, checks, policy, hang timeout,
 // time scale, injections, findings, processes, dropped, notes. The caller
 // adds argv and exit. Reads only records and processes whose state is kReady.
-Report collect(const wire::Header& header, Symbolizer& symbolizer);
+// `ledger`: the processes taken out of the file during the run, if any.
+Report collect(const wire::Header& header, Symbolizer& symbolizer, const ProcessLedger* ledger = nullptr);
 
 // A handler-hang finding the CLI's watchdog saw but the shim could not
 // record (the probe signal was blocked in the hung handler): no stack.
@@ -26,7 +28,7 @@ std::vector<Finding> deaths_in_handlers(const wire::Header& header, int pid, int
 
 // Where the signal that killed process `pid` came from, when the run knows:
 // "sent by --inject SPEC; the program had no handler for it". nullopt else.
-std::optional<std::string> exit_cause(const wire::Header& header, int pid, int signal);
+std::optional<std::string> exit_cause(const wire::Header& header, const ProcessLedger* ledger, int pid, int signal);
 
 // "ENOENT (No such file or directory)"-style text for an errno value: "4 (EINTR)".
 std::string errno_text(int value);

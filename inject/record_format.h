@@ -63,7 +63,7 @@ struct Module {
   char path[kModulePathLen];
 };
 
-enum RecordState : uint32_t { kFree = 0, kWriting = 1, kReady = 2 };
+enum RecordState : uint32_t { kFree = 0, kWriting = 1, kReady = 2, kEnded = 3 };
 
 struct Record {
   std::atomic<uint32_t> state;
@@ -149,16 +149,20 @@ struct Config {
   uint32_t reserved3;
 };
 
+// A process of the run. The run may start any number of processes: the CLI
+// takes each ended process's entry out (its counts go to the report) and
+// frees the slot for the next one. kReady: the process may still run;
+// kEnded: the shim says it is gone (it exec'd under another pid's entry, or
+// its pid was taken by a new process of the run).
 struct Process {
   std::atomic<uint32_t> state;  // RecordState
   int32_t pid;
   int32_t ppid;
-  int32_t exit_status;          // unused by the shim; kept for the reader
+  uint32_t images;              // how many program images ran in it (exec keeps the entry)
+  uint64_t start_time;          // /proc/PID/stat starttime: tells exec from pid reuse
   char exe[kModulePathLen];
   std::atomic<uint64_t> fired[kMaxInjections];
   std::atomic<uint64_t> calls[kMaxFunctions];  // hits per functions.def row
-  std::atomic<uint32_t> unchecked_handlers;    // installed behind our back
-  uint32_t reserved;
   // from=handler specs whose clock started in this process (bit per spec).
   std::atomic<uint32_t> started;
   uint32_t reserved2;
@@ -197,7 +201,7 @@ struct Header {
   Config config;
   std::atomic<uint32_t> next_record;
   std::atomic<uint32_t> next_module;
-  std::atomic<uint32_t> next_process;
+  std::atomic<uint32_t> next_process;  // slots used so far: readers look at [0, next_process)
   std::atomic<uint32_t> reserved2;
   std::atomic<uint64_t> dropped_records;    // findings that found no room
   std::atomic<uint64_t> dropped_processes;

@@ -82,6 +82,7 @@ struct Report {
   std::vector<std::string> checks;  // kind names that were checked
   std::string policy = "posix";
   uint64_t hang_timeout_ns = 0;
+  std::optional<uint64_t> timeout_ns;  // --timeout, when given
   double time_scale = 1.0;
   bool operator==(const Report&) const = default;
 };

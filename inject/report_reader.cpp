@@ -226,6 +226,12 @@ class Reader {
       if (!ns) fail("hang_timeout", "expected a duration like \"2s\", got \"" + s + "\"");
       r.hang_timeout_ns = *ns;
     }
+    if (const json* t = optional_field(root, "timeout")) {
+      const std::string s = string(*t, "timeout");
+      auto ns = parse_duration(s);
+      if (!ns) fail("timeout", "expected a duration like \"5s\", got \"" + s + "\"");
+      r.timeout_ns = *ns;
+    }
     if (const json* t = optional_field(root, "time_scale")) {
       if (!t->is_number()) fail("time_scale", "expected a number, got " + type_of(*t));
       r.time_scale = t->get<double>();

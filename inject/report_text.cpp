@@ -46,6 +46,7 @@ std::string replay_command(const Report& r) {
   if (r.policy != "posix") cmd += " --policy " + shell_quote(r.policy);
   if (r.hang_timeout_ns && r.hang_timeout_ns != 2'000'000'000ull)
     cmd += " --hang-timeout " + format_duration(r.hang_timeout_ns);
+  if (r.timeout_ns) cmd += " --timeout " + format_duration(*r.timeout_ns);
   if (r.time_scale != 1.0) {
     char buf[64];
     auto res = std::to_chars(buf, buf + sizeof buf, r.time_scale);  // shortest exact form

@@ -1,6 +1,7 @@
 #include "preload/recorder.h"
 
 #include <errno.h>
+#include <fcntl.h>
 
 #include "preload/stack.h"
 #include "preload/state.h"
@@ -121,22 +122,80 @@ void record(const Finding& f) {
   errno = saved_errno;
 }
 
-void process_start() {
-  wire::Header* run = g_run;
-  if (!run) return;
-  uint32_t idx = run->next_process.fetch_add(1);
-  if (idx >= wire::kMaxProcesses) {
-    run->dropped_processes.fetch_add(1);
-    g_process = nullptr;
-    return;
-  }
-  wire::Process& p = run->processes[idx];
-  p.pid = sys::getpid();
+namespace {
+
+// Field 22 of /proc/self/stat: when the process started, in clock ticks
+// since boot. exec keeps it; a new process with a reused pid has another.
+uint64_t start_time() {
+  char buf[1024];
+  long fd = sys::openat(AT_FDCWD, "/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  long n = sys::read((int)fd, buf, sizeof buf - 1);
+  sys::close((int)fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  const char* p = nullptr;
+  for (long i = n - 1; i >= 0; --i)
+    if (buf[i] == ')') {
+      p = buf + i + 1;
+      break;
+    }
+  if (!p) return 0;
+  // ") S ppid ..." : field 3 follows the comm; starttime is field 22.
+  for (int field = 2; field < 22 && *p; ++p)
+    if (*p == ' ') ++field;
+  uint64_t v = 0;
+  for (; *p >= '0' && *p <= '9'; ++p) v = v * 10 + (uint64_t)(*p - '0');
+  return v;
+}
+
+void fill(wire::Process& p, int pid, uint64_t started) {
+  p.pid = pid;
   p.ppid = sys::getppid();
+  p.start_time = started;
+  p.images++;
   long n = sys::readlink("/proc/self/exe", p.exe, sizeof p.exe - 1);
   p.exe[n > 0 ? n : 0] = 0;
-  p.state.store(wire::kReady, std::memory_order_release);
-  g_process = &p;
+}
+
+}  // namespace
+
+void process_start() {
+  wire::Header* run = g_run;
+  g_process = nullptr;
+  if (!run) return;
+  const int pid = sys::getpid();
+  const uint64_t started = start_time();
+  uint32_t used = run->next_process.load(std::memory_order_acquire);
+  if (used > wire::kMaxProcesses) used = wire::kMaxProcesses;
+  // This pid's entry from before an exec: the same process, one more image.
+  // An entry of the same pid that started at another time is a process that
+  // ended and whose pid came back: gone.
+  for (uint32_t i = 0; i < used; ++i) {
+    wire::Process& p = run->processes[i];
+    if (p.state.load(std::memory_order_acquire) != wire::kReady || p.pid != pid) continue;
+    if (p.start_time == started && started != 0) {
+      fill(p, pid, started);
+      g_process = &p;
+      return;
+    }
+    p.state.store(wire::kEnded, std::memory_order_release);
+  }
+  for (uint32_t i = 0; i < wire::kMaxProcesses; ++i) {
+    wire::Process& p = run->processes[i];
+    uint32_t expected = wire::kFree;
+    if (!p.state.compare_exchange_strong(expected, wire::kWriting, std::memory_order_acq_rel)) continue;
+    // A freed slot's counters were zeroed by the CLI before it let go of it.
+    p.images = 0;
+    fill(p, pid, started);
+    uint32_t hw = run->next_process.load(std::memory_order_relaxed);
+    while (hw < i + 1 && !run->next_process.compare_exchange_weak(hw, i + 1)) {
+    }
+    p.state.store(wire::kReady, std::memory_order_release);
+    g_process = &p;
+    return;
+  }
+  run->dropped_processes.fetch_add(1);
 }
 
 void recorder_after_fork() {

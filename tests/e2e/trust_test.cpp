@@ -5,6 +5,8 @@
 
 #include <unistd.h>
 
+#include <set>
+
 #include "harness.h"
 
 using namespace e2e;
@@ -234,4 +236,62 @@ TEST(Trust, EintrEveryCallIsGuardedAgainstRetryLoops) {
                           "read"),
             std::string::npos)
       << text.describe();
+}
+
+// ---------------------------------------------------------------- many processes
+
+// More processes than the run file has entries (512): every one is in the
+// report once (fork then exec is one process), every firing is counted, and
+// every finding names the processes it came from.
+TEST(Trust, ThousandsOfProcessesAreAllCounted) {
+  REQUIRE_SIGSTORM();
+  constexpr int kChildren = 700;
+  const std::string loop = "i=0; while [ $i -lt " + std::to_string(kChildren) + " ]; do " + target("many_one") +
+                           "; i=$((i+1)); done";
+  RunOptions o;
+  o.timeout = std::chrono::milliseconds(60000);
+  auto s = run_sigstorm({"--inject", "USR1@call:close"}, {"/bin/sh", "-c", loop}, o);
+  ASSERT_EQ(s.result.shell_status(), 66) << s.describe();
+  const auto procs = s.report.value("processes", json::array());
+  EXPECT_EQ(procs.size(), size_t(kChildren + 1));
+  std::set<int> pids;
+  int many = 0;
+  for (const auto& p : procs) {
+    pids.insert(p.value("pid", 0));
+    many += p.value("exe", "") == target("many_one");
+  }
+  EXPECT_EQ(pids.size(), procs.size()) << "a pid is listed twice";
+  EXPECT_EQ(many, kChildren);
+  EXPECT_EQ(s.report["injections"][0].value("fired", 0), kChildren);
+  EXPECT_EQ(s.report["injections"][0]["processes"].size(), size_t(kChildren));
+  const auto f = s.findings("unsafe-call", "malloc");
+  ASSERT_EQ(f.size(), 1u) << s.describe();
+  EXPECT_EQ(f[0].value("count", 0), kChildren);
+  EXPECT_EQ(f[0]["pids"].size(), size_t(kChildren));
+  for (const auto& pid : f[0]["pids"]) EXPECT_TRUE(pids.count(pid.get<int>())) << pid;
+  expect_no_notes(s);
+}
+
+// ---------------------------------------------------------------- leftovers
+
+// A daemon master with two workers outlives the program: three processes.
+TEST(Trust, LeftoverProcessTreeIsCountedWhole) {
+  REQUIRE_SIGSTORM();
+  auto s = run_sigstorm({}, {"/bin/sh", "-c", "sh -c 'sleep 3 & sleep 3 & wait' >/dev/null 2>&1 & exit 0"});
+  EXPECT_EQ(s.result.shell_status(), 0) << s.describe();
+  const auto notes = s.report.value("notes", json::array());
+  ASSERT_EQ(notes.size(), 1u) << s.describe();
+  EXPECT_EQ(notes[0].get<std::string>().rfind("3 processes of the run still running", 0), 0u) << s.describe();
+}
+
+// --timeout is part of the run: the replay line keeps it.
+TEST(Trust, ReplayLineKeepsTheTimeout) {
+  REQUIRE_SIGSTORM();
+  auto r = run({cli_path(), "run", "--seed", "7", "--timeout", "30s", "--inject", "USR1@call:close", "--",
+                target("many_one")});
+  EXPECT_EQ(r.shell_status(), 66) << r.describe();
+  EXPECT_NE(r.err.find("sigstorm: replay with: sigstorm run --seed 7 --timeout 30s --inject USR1@call:close -- " +
+                       target("many_one") + "\n"),
+            std::string::npos)
+      << r.describe();
 }

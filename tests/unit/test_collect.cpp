@@ -230,15 +230,6 @@ TEST_F(Collect, InjectionStatsProcessesDroppedAndConfig) {
   EXPECT_TRUE(r.findings.empty());
 }
 
-TEST_F(Collect, UncheckedHandlersAreNoted) {
-  add_process(100, 1, {});
-  h->processes[0].unchecked_handlers.store(2);
-  const Report r = collect(*h, sym);
-  ASSERT_EQ(r.notes.size(), 1u);
-  EXPECT_NE(r.notes[0].find("pid 100"), std::string::npos);
-  EXPECT_NE(r.notes[0].find("2 signal handlers"), std::string::npos) << r.notes[0];
-}
-
 TEST(ErrnoText, NamesErrno) {
   EXPECT_EQ(errno_text(0), "0");
   EXPECT_EQ(errno_text(4), "4 (EINTR)");
