@@ -28,6 +28,7 @@
 #include "inject/functions.h"
 #include "inject/program.h"
 #include "inject/run_file.h"
+#include "inject/run_file_share.h"
 #include "inject/signals.h"
 #include "inject/spec.h"
 #include "inject/symbolize.h"
@@ -338,6 +339,7 @@ int run(const RunOptions& o) {
                         (v.config.checks & wire::check_bit(wire::kHandlerHang)) != 0);
   HandlerAudit audit(run_file);
   ProcessLedger ledger;
+  RunFileShare share(run_file);
   ChildResult child = run_child(program, path, o.command, child_environment(shim, run_file.path()),
                                 v.timeout_ns, watchdog, audit, run_file, ledger);
   audit.sample();  // what is still running (daemons)

@@ -221,4 +221,18 @@ static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared atomics");
 // Environment the CLI sets for every process of the run.
 constexpr const char* kEnvRunFile = "SIGSTORM_RUN_FILE";
 
+// A process that may not open the run file (it dropped privileges and
+// exec'd: runuser, setpriv, gosu) asks the CLI for a descriptor of it over
+// an abstract unix socket named after the file; the CLI hands it only to
+// processes of the run. The name: '\0' "sigstorm:" PATH, cut to fit.
+constexpr uint32_t kRunSocketMax = 108;  // sizeof sockaddr_un::sun_path
+inline uint32_t run_socket_name(const char* run_file, char* out) {
+  const char prefix[] = "sigstorm:";
+  uint32_t n = 0;
+  out[n++] = 0;
+  for (const char* p = prefix; *p && n < kRunSocketMax; ++p) out[n++] = *p;
+  for (const char* p = run_file; *p && n < kRunSocketMax; ++p) out[n++] = *p;
+  return n;
+}
+
 }  // namespace sigstorm::wire

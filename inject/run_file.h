@@ -22,6 +22,7 @@ class RunFile {
   ~RunFile();  // remove()
 
   const std::string& path() const { return path_; }
+  int fd() const { return fd_; }
 
   // The header as the run left it, after checking that the file still has
   // its size, magic, version and header_size. Throws sigstorm::Error.

@@ -1,8 +1,13 @@
 // Start-up: resolve the real functions, map the run file, load libunwind,
 // register the process. Runs before the program's constructors.
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 
 #include "preload/env.h"
 #include "preload/handlers.h"
@@ -43,11 +48,47 @@ void warn(const char* what) {
   sys::write(2, "\n", 1);
 }
 
+// The run file from the CLI, for a process whose user may not open it
+// (wire::run_socket_name). -errno on failure.
+long run_file_from_cli(const char* path) {
+  long s = sys::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (s < 0) return s;
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  const uint32_t len = wire::run_socket_name(path, addr.sun_path);
+  const struct timeval limit = {2, 0};
+  sys::setsockopt((int)s, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  long r = sys::connect((int)s, &addr, (unsigned)(offsetof(struct sockaddr_un, sun_path) + len));
+  long fd = r;
+  if (r == 0) {
+    char byte;
+    struct iovec iov = {&byte, 1};
+    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    struct msghdr msg = {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    fd = sys::recvmsg((int)s, &msg, MSG_CMSG_CLOEXEC);
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    if (fd >= 0 && c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      int got;
+      __builtin_memcpy(&got, CMSG_DATA(c), sizeof got);
+      fd = got;
+    } else if (fd >= 0) {
+      fd = -EACCES;  // the CLI refused: not a process of the run
+    }
+  }
+  sys::close((int)s);
+  return fd;
+}
+
 void map_run_file() {
   const char* path = find_env(wire::kEnvRunFile);
   if (!path || !*path) return;
   copy(g_env.run_file, sizeof g_env.run_file, "SIGSTORM_RUN_FILE=", path);
   long fd = sys::openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  if (fd == -EACCES || fd == -EPERM) fd = run_file_from_cli(path);
   if (fd < 0) {
     warn("cannot open the run file; findings of this process are lost");
     return;

@@ -53,6 +53,12 @@ inline long mmap(void* addr, size_t len, int prot, int flags, int fd, long off) 
   return call6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
 }
 inline long munmap(void* addr, size_t len) { return call6(SYS_munmap, (long)addr, (long)len); }
+inline long socket(int domain, int type, int proto) { return call6(SYS_socket, domain, type, proto); }
+inline long connect(int fd, const void* addr, unsigned len) { return call6(SYS_connect, fd, (long)addr, len); }
+inline long setsockopt(int fd, int level, int name, const void* v, unsigned len) {
+  return call6(SYS_setsockopt, fd, level, name, (long)v, len);
+}
+inline long recvmsg(int fd, void* msg, int flags) { return call6(SYS_recvmsg, fd, (long)msg, flags); }
 inline int getpid() { return (int)call6(SYS_getpid); }
 inline int getppid() { return (int)call6(SYS_getppid); }
 inline int gettid() { return (int)call6(SYS_gettid); }

@@ -295,3 +295,29 @@ TEST(Trust, ReplayLineKeepsTheTimeout) {
             std::string::npos)
       << r.describe();
 }
+
+// ---------------------------------------------------------------- privilege drop
+
+// A process that drops to another user and execs cannot open the run file
+// (0600 in a 0700 directory); it gets the file from the CLI, so its
+// findings reach the report, and nothing is blamed on a raw rt_sigaction.
+TEST(Trust, FindingsSurviveAPrivilegeDropAndExec) {
+  REQUIRE_SIGSTORM();
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to drop privileges";
+  const std::vector<std::vector<std::string>> droppers = {
+      {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", target("sigerr_prev")},
+      {"/usr/sbin/runuser", "-u", "nobody", "--", target("sigerr_prev")},
+  };
+  int tried = 0;
+  for (const auto& argv : droppers) {
+    if (access(argv[0].c_str(), X_OK) != 0) continue;
+    SCOPED_TRACE(argv[0]);
+    ++tried;
+    auto s = run_sigstorm({}, argv);
+    EXPECT_EQ(s.result.shell_status(), 66) << s.describe();
+    EXPECT_EQ(s.findings("unsafe-call", "printf").size(), 2u) << s.describe();
+    EXPECT_EQ(s.result.err.find("cannot open the run file"), std::string::npos) << s.describe();
+    expect_no_notes(s);
+  }
+  if (tried == 0) GTEST_SKIP() << "neither setpriv nor runuser is installed";
+}
