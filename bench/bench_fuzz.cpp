@@ -32,7 +32,7 @@
 
 #include <sigstorm/fuzz.h>
 
-#include "inject/schedule.h"
+#include "inject/fuzz/schedule.h"
 
 extern char** environ;
 

@@ -11,7 +11,7 @@
 //                      shim's trampoline to a flag-only handler
 //
 // The shim reads its Config from the run file when it is loaded, so the run
-// file is made first (inject/run_file.h, the CLI's own code) and named in
+// file is made first (inject/run/run_file.h, the CLI's own code) and named in
 // SIGSTORM_RUN_FILE before shim_handle.h's dlopen.
 #include <benchmark/benchmark.h>
 
@@ -23,9 +23,9 @@
 #include <memory>
 #include <stdexcept>
 
-#include "inject/record_format.h"
-#include "inject/run_file.h"
-#include "inject/spec.h"
+#include "inject/wire/record_format.h"
+#include "inject/run/run_file.h"
+#include "inject/options/spec.h"
 #include "shim_handle.h"
 
 namespace {

@@ -33,18 +33,18 @@
 #include <vector>
 
 #include "cli/run.h"
-#include "inject/checks.h"
-#include "inject/collect.h"
-#include "inject/duration.h"
+#include "inject/options/checks.h"
+#include "inject/report/collect.h"
+#include "inject/options/duration.h"
 #include "inject/error.h"
-#include "inject/number.h"
-#include "inject/functions.h"
-#include "inject/program.h"
-#include "inject/run_file.h"
-#include "inject/schedule.h"
-#include "inject/signals.h"
-#include "inject/symbolize.h"
-#include "inject/watchdog.h"
+#include "inject/options/number.h"
+#include "inject/options/functions.h"
+#include "inject/run/program.h"
+#include "inject/run/run_file.h"
+#include "inject/fuzz/schedule.h"
+#include "inject/options/signals.h"
+#include "inject/report/symbolize.h"
+#include "inject/run/watchdog.h"
 
 extern char** environ;
 

@@ -13,10 +13,10 @@
 #include <string_view>
 #include <utility>
 
-#include "inject/duration.h"
+#include "inject/options/duration.h"
 #include "inject/error.h"
-#include "inject/number.h"
-#include "inject/record_format.h"
+#include "inject/options/number.h"
+#include "inject/wire/record_format.h"
 
 extern char** environ;
 

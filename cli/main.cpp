@@ -12,8 +12,8 @@
 #include "cli/fuzz.h"
 #include "cli/run.h"
 #include "inject/error.h"
-#include "inject/functions.h"
-#include "inject/report.h"
+#include "inject/options/functions.h"
+#include "inject/report/report.h"
 
 namespace {
 

@@ -1,7 +1,7 @@
 #include "cli/run.h"
 #include "cli/launch.h"
-#include "inject/audit.h"
-#include "inject/watchdog.h"
+#include "inject/run/audit.h"
+#include "inject/run/watchdog.h"
 
 #include <fcntl.h>
 #include <sys/prctl.h>
@@ -20,18 +20,18 @@
 #include <filesystem>
 #include <fstream>
 
-#include "inject/checks.h"
-#include "inject/collect.h"
-#include "inject/number.h"
-#include "inject/duration.h"
+#include "inject/options/checks.h"
+#include "inject/report/collect.h"
+#include "inject/options/number.h"
+#include "inject/options/duration.h"
 #include "inject/error.h"
-#include "inject/functions.h"
-#include "inject/program.h"
-#include "inject/run_file.h"
-#include "inject/run_file_share.h"
-#include "inject/signals.h"
-#include "inject/spec.h"
-#include "inject/symbolize.h"
+#include "inject/options/functions.h"
+#include "inject/run/program.h"
+#include "inject/run/run_file.h"
+#include "inject/run/run_file_share.h"
+#include "inject/options/signals.h"
+#include "inject/options/spec.h"
+#include "inject/report/symbolize.h"
 
 extern char** environ;
 

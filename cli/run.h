@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "inject/record_format.h"
-#include "inject/report.h"
+#include "inject/wire/record_format.h"
+#include "inject/report/report.h"
 
 namespace sigstorm::cli {
 

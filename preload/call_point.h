@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/single_threaded.h>
 
-#include "inject/record_format.h"
+#include "inject/wire/record_format.h"
 #include "preload/state.h"
 #include "preload/table.h"
 

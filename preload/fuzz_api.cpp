@@ -151,7 +151,7 @@ extern "C" SIGSTORM_EXPORT unsigned long long sigstorm_fuzz_end(void) {
 }
 
 // The checks and call: injections of interposed function `id` (a row of
-// inject/functions.def), for calls the shim cannot interpose itself: under
+// inject/wire/functions.def), for calls the shim cannot interpose itself: under
 // AddressSanitizer malloc and free are the sanitizer's, and the harness
 // forwards them from its malloc/free hooks.
 extern "C" SIGSTORM_EXPORT void sigstorm_fuzz_call(int id) {

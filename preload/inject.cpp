@@ -8,7 +8,7 @@
 #include <sys/prctl.h>
 #include <time.h>
 
-#include "inject/when.h"
+#include "inject/wire/when.h"
 #include "preload/call_point.h"
 #include "preload/fuzz.h"
 #include "preload/handlers.h"

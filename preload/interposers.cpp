@@ -1,4 +1,4 @@
-// Every FN row of inject/functions.def becomes a wrapper here; MANUAL rows
+// Every FN row of inject/wire/functions.def becomes a wrapper here; MANUAL rows
 // are written out in stdio_wrappers.cpp, alloc_wrappers.cpp,
 // exec_wrappers.cpp and signal_install.cpp.
 #include <errno.h>
@@ -13,4 +13,4 @@ using namespace sigstorm;
     auto fn = real_fn(real::name);                                  \
     SIGSTORM_INTERCEPT_ARGS(fn_##name, args);                       \
   }
-#include "inject/functions.def"
+#include "inject/wire/functions.def"

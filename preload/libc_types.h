@@ -1,4 +1,4 @@
-// Every header whose types appear in inject/functions.def, so that the
+// Every header whose types appear in inject/wire/functions.def, so that the
 // table's parameter lists compile inside the shim.
 #pragma once
 

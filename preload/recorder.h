@@ -1,10 +1,10 @@
-// Findings go straight into the run file (inject/record_format.h): merged
+// Findings go straight into the run file (inject/wire/record_format.h): merged
 // per process in a lock-free table, appended with atomics otherwise.
 #pragma once
 
 #include <stdint.h>
 
-#include "inject/record_format.h"
+#include "inject/wire/record_format.h"
 
 namespace sigstorm {
 

@@ -15,17 +15,17 @@ namespace sigstorm {
 
 const FnInfo kFnInfo[kFnCount] = {
 #define SIGSTORM_FN(name, ret, params, args, family, safety, flags) {#name, safety, (uint8_t)(flags)},
-#include "inject/functions.def"
+#include "inject/wire/functions.def"
 };
 
 namespace real {
 #define SIGSTORM_FN(name, ret, params, args, family, safety, flags) ret(*name) params = nullptr;
-#include "inject/functions.def"
+#include "inject/wire/functions.def"
 
 namespace {
 void** const kSlots[kFnCount] = {
 #define SIGSTORM_FN(name, ...) reinterpret_cast<void**>(&name),
-#include "inject/functions.def"
+#include "inject/wire/functions.def"
 };
 
 __thread bool t_resolving __attribute__((tls_model("initial-exec")));

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "inject/record_format.h"
+#include "inject/wire/record_format.h"
 
 namespace sigstorm {
 

@@ -1,4 +1,4 @@
-// The variadic rows of inject/functions.def: each forwards to the va_list
+// The variadic rows of inject/wire/functions.def: each forwards to the va_list
 // twin of the real function, under the same discipline as every wrapper.
 #include "preload/interpose.h"
 

@@ -1,4 +1,4 @@
-// The shim's view of inject/functions.def: ids, attributes and pointers to
+// The shim's view of inject/wire/functions.def: ids, attributes and pointers to
 // the real functions, all generated from the one table.
 #pragma once
 
@@ -10,7 +10,7 @@ namespace sigstorm {
 
 enum FnId : int {
 #define SIGSTORM_FN(name, ...) fn_##name,
-#include "inject/functions.def"
+#include "inject/wire/functions.def"
   kFnCount
 };
 
@@ -27,7 +27,7 @@ extern const FnInfo kFnInfo[kFnCount];
 
 namespace real {
 #define SIGSTORM_FN(name, ret, params, args, family, safety, flags) extern ret(*name) params;
-#include "inject/functions.def"
+#include "inject/wire/functions.def"
 
 // Fills in every pointer above (once; cheap to call again). Safe to call
 // from the first interposed call of the process, before constructors run.

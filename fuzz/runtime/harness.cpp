@@ -30,14 +30,14 @@
 #include <optional>
 #include <thread>
 
-#include "inject/checks.h"
-#include "inject/collect.h"
-#include "inject/functions.h"
-#include "inject/record_format.h"
-#include "inject/report.h"
-#include "inject/schedule.h"
-#include "inject/signals.h"
-#include "inject/symbolize.h"
+#include "inject/options/checks.h"
+#include "inject/report/collect.h"
+#include "inject/options/functions.h"
+#include "inject/wire/record_format.h"
+#include "inject/report/report.h"
+#include "inject/fuzz/schedule.h"
+#include "inject/options/signals.h"
+#include "inject/report/symbolize.h"
 
 // Interleaving coverage for libFuzzer: it reads this section after every
 // input as extra coverage (one feature per counter bucket).

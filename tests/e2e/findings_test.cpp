@@ -249,7 +249,7 @@ TEST(RunOptions, TimeoutEndsTheRun) {
       << "sigstorm says that it ended the run\n" << r.err;
 }
 
-TEST(Cli, VersionAndHelp) {
+TEST(CliVersion, VersionAndHelp) {
   REQUIRE_SIGSTORM();
   auto v = run({cli_path(), "--version"});
   EXPECT_EQ(v.shell_status(), 0) << v.describe();

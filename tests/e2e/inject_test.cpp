@@ -649,7 +649,7 @@ TEST_P(SaRestartFidelity, KernelTableAndInjectionAgree) {
     // function) cannot say so, the injection must still match the kernel.
     if (c.variant.empty()) {
       EXPECT_EQ(table_says(column, restart), k)
-          << "inject/functions.def is wrong for " << c.func << ": the kernel's outcome is " << k;
+          << "inject/wire/functions.def is wrong for " << c.func << ": the kernel's outcome is " << k;
     }
 
     // mode=eintr applies only where the table says EINTR is possible; the

@@ -14,9 +14,9 @@
 #include <fstream>
 #include <memory>
 
-#include "inject/collect.h"
+#include "inject/report/collect.h"
 #include "inject/error.h"
-#include "inject/run_file.h"
+#include "inject/run/run_file.h"
 
 extern "C" __attribute__((noinline, used)) void sigstorm_collect_test_handler(int) {
   asm volatile("" ::: "memory");

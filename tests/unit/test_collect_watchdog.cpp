@@ -10,8 +10,8 @@
 
 #include <cstring>
 
-#include "inject/audit.h"
-#include "inject/watchdog.h"
+#include "inject/run/audit.h"
+#include "inject/run/watchdog.h"
 
 extern "C" __attribute__((noinline, used)) void sigstorm_watchdog_test_handler(int) {
   asm volatile("" ::: "memory");

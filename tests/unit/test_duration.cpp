@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "inject/duration.h"
+#include "inject/options/duration.h"
 
 namespace sigstorm {
 namespace {

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <string>
 
-#include "inject/functions.h"
+#include "inject/options/functions.h"
 
 namespace sigstorm {
 namespace {
@@ -179,7 +179,7 @@ TEST(Functions, DocsPointsMdIsInSync) {
   std::stringstream committed;
   committed << in.rdbuf();
   EXPECT_TRUE(committed.str() == points_markdown())
-      << "docs/points.md is out of date with inject/functions.def; regenerate it with\n"
+      << "docs/points.md is out of date with inject/wire/functions.def; regenerate it with\n"
       << "  build/bin/sigstorm points --format markdown > docs/points.md";
 }
 

@@ -1,14 +1,14 @@
-// inject/schedule.h: fuzz inputs -> schedules (in-process harness), the
+// inject/fuzz/schedule.h: fuzz inputs -> schedules (in-process harness), the
 // whole-program generator, minimization and the reproducer line.
 #include <gtest/gtest.h>
 
 #include <csignal>
 #include <set>
 
-#include "inject/functions.h"
-#include "inject/schedule.h"
-#include "inject/shell_quote.h"
-#include "inject/spec.h"
+#include "inject/options/functions.h"
+#include "inject/fuzz/schedule.h"
+#include "inject/options/shell_quote.h"
+#include "inject/options/spec.h"
 
 using namespace sigstorm;
 

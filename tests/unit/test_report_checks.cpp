@@ -1,7 +1,7 @@
 // Finding kinds: names, severities, the --check list.
 #include <gtest/gtest.h>
 
-#include "inject/checks.h"
+#include "inject/options/checks.h"
 
 namespace sigstorm {
 namespace {

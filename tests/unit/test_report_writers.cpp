@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "inject/error.h"
-#include "inject/report.h"
+#include "inject/report/report.h"
 
 namespace sigstorm {
 namespace {

@@ -1,4 +1,4 @@
-// The run file's socket (inject/run_file_share.h): processes of the run get
+// The run file's socket (inject/run/run_file_share.h): processes of the run get
 // the file's descriptor; a process elsewhere in the tree gets none.
 #include <gtest/gtest.h>
 
@@ -12,8 +12,8 @@
 #include <cstddef>
 #include <cstring>
 
-#include "inject/run_file.h"
-#include "inject/run_file_share.h"
+#include "inject/run/run_file.h"
+#include "inject/run/run_file_share.h"
 
 namespace {
 

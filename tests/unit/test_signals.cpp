@@ -2,7 +2,7 @@
 
 #include <csignal>
 
-#include "inject/signals.h"
+#include "inject/options/signals.h"
 
 namespace sigstorm {
 namespace {

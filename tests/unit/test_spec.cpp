@@ -4,8 +4,8 @@
 #include <cstring>
 #include <string>
 
-#include "inject/functions.h"
-#include "inject/spec.h"
+#include "inject/options/functions.h"
+#include "inject/options/spec.h"
 
 namespace sigstorm {
 namespace {

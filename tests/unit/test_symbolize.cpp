@@ -10,7 +10,7 @@
 #include <sstream>
 #include <string>
 
-#include "inject/symbolize.h"
+#include "inject/report/symbolize.h"
 
 namespace sigstorm_symbolize_test {
 

@@ -2,8 +2,8 @@
 
 #include <vector>
 
-#include "inject/spec.h"
-#include "inject/when.h"
+#include "inject/options/spec.h"
+#include "inject/wire/when.h"
 
 namespace sigstorm {
 namespace {

@@ -1,0 +1,299 @@
+#include "inject/report/collect.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <tuple>
+
+#include "inject/options/checks.h"
+#include "inject/options/duration.h"
+#include "inject/options/functions.h"
+#include "inject/options/signals.h"
+
+namespace sigstorm {
+namespace {
+
+template <size_t N>
+std::string bounded(const char (&s)[N]) {
+  return std::string(s, strnlen(s, N));
+}
+
+std::string plural(uint64_t n, std::string_view one, std::string_view many) {
+  return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
+struct Modules {
+  const wire::Header& header;
+  std::optional<std::string> path(uint32_t module) const {
+    if (module == 0 || module > wire::kMaxModules) return std::nullopt;
+    const wire::Module& m = header.modules[module - 1];
+    if (m.ready.load(std::memory_order_acquire) == 0) return std::nullopt;
+    std::string p = bounded(m.path);
+    if (p.empty()) return std::nullopt;
+    return p;
+  }
+};
+
+std::string hex(uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// How a handler is named in messages: its function, else where it is.
+std::string handler_text(const std::optional<StackFrame>& h) {
+  if (!h) return "<unknown>";
+  if (h->function) return *h->function;
+  if (h->module) return *h->module + "+" + hex(h->offset);
+  return hex(h->offset);
+}
+
+std::string message_for(const wire::Record& r, const Finding& f, uint64_t hang_timeout_ns) {
+  const std::string h = "handler " + handler_text(f.handler_frame) + " for " + f.signal;
+  switch (r.kind) {
+    case wire::kUnsafeCall:
+      return f.function.value_or("<unknown function>") + " called from " + h;
+    case wire::kErrnoClobber:
+      return h + " changed errno from " + errno_text(r.errno_before) + " to " + errno_text(r.errno_after);
+    case wire::kReentrancy:
+      return h + " entered again by " + f.nested_signal.value_or(f.signal) +
+             " while already running on this thread";
+    case wire::kHandlerHang: {
+      std::string m = h + " ran longer than the hang timeout";
+      if (hang_timeout_ns) m += " (" + format_duration(hang_timeout_ns) + ")";
+      // The interposed call the handler made and never returned from says
+      // more than the futex at the top of the stack.
+      const auto table = functions();
+      if (r.function > 0 && (size_t)r.function <= table.size())
+        m += "; blocked in " + std::string(table[r.function - 1].name) + " called from the handler";
+      if (!f.stack.empty() && f.stack.front().function && f.stack.front().function != f.handler)
+        m += (r.function > 0 ? ", at " : "; stuck in ") + *f.stack.front().function;
+      return m;
+    }
+    case wire::kHandlerCrash:
+      return f.fatal_signal.value_or("a fatal signal") + " in " +
+             f.function.value_or("<unknown function>") + " while " + h + " ran";
+    case wire::kLongjmpMask:
+      return h + " was left by longjmp with " + f.signal + " still blocked (use siglongjmp)";
+    default:
+      return h;
+  }
+}
+
+using MergeKey = std::tuple<uint32_t, std::optional<std::string>, std::optional<std::string>, uint64_t>;
+
+}  // namespace
+
+std::string errno_text(int value) {
+  if (value == 0) return "0";
+  const char* name = strerrorname_np(value);
+  return std::to_string(value) + (name ? " (" + std::string(name) + ")" : "");
+}
+
+Finding hang_finding_without_stack(int pid, int tid, int signal, std::optional<StackFrame> handler,
+                                   uint64_t hang_timeout_ns) {
+  Finding f;
+  f.kind = wire::kHandlerHang;
+  f.signal = signal_name(signal);
+  f.pid = pid;
+  f.tid = tid;
+  f.pids = {pid};
+  f.handler_frame = std::move(handler);
+  if (f.handler_frame) f.handler = f.handler_frame->function;
+  f.function = f.handler;
+  f.message = "handler " + handler_text(f.handler_frame) + " for " + f.signal + " ran longer than the hang timeout";
+  if (hang_timeout_ns) f.message += " (" + format_duration(hang_timeout_ns) + ")";
+  f.message += "; no stack: the hung handler blocks sigstorm's probe signal";
+  return f;
+}
+
+std::vector<Finding> deaths_in_handlers(const wire::Header& header, int pid, int signal, Symbolizer& symbolizer) {
+  std::vector<Finding> out;
+  const Modules modules{header};
+  for (const wire::Active& a : header.active) {
+    if (a.tid.load(std::memory_order_acquire) == 0 || a.pid != pid || a.signal != signal) continue;
+    if (a.since_ns.load(std::memory_order_acquire) == 0) continue;
+    Finding f;
+    f.kind = wire::kLongjmpMask;
+    f.signal = signal_name(signal);
+    f.pid = pid;
+    f.tid = a.tid.load(std::memory_order_relaxed);
+    f.pids = {pid};
+    if (a.handler_frame.module != 0) {
+      f.handler_frame = symbolizer.frame(modules.path(a.handler_frame.module), a.handler_frame);
+      f.handler = f.handler_frame->function;
+    }
+    f.function = f.handler;
+    f.fatal_signal = f.signal;
+    if (f.handler_frame) f.stack.push_back(*f.handler_frame);
+    f.message = "process killed by " + f.signal + " while handler " + handler_text(f.handler_frame) + " for " +
+                f.signal + " had not returned: a jump left it with " + f.signal +
+                " still blocked (use siglongjmp), so the next " + f.signal +
+                " took the default action";
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::optional<std::string> exit_cause(const wire::Header& header, const ProcessLedger* ledger, int pid, int signal) {
+  const wire::Config& cfg = header.config;
+  const uint32_t ninj = std::min<uint32_t>(cfg.injection_count, wire::kMaxInjections);
+  std::string specs;
+  uint64_t caught = 0;
+  bool known = false;
+  for (const ProcessEntry& p : all_processes(header, ledger)) {
+    if (p.pid != pid) continue;
+    known = true;
+    caught = p.expected_caught;
+    for (uint32_t i = 0; i < ninj; ++i)
+      if (cfg.injections[i].signal == signal && p.fired[i] > 0)
+        specs += (specs.empty() ? "" : ", ") + bounded(cfg.injections[i].text);
+  }
+  if (specs.empty()) return std::nullopt;
+  std::string cause = "sent by --inject " + specs;
+  if (known && !(caught >> (signal - 1) & 1)) cause += "; the program had no handler for it";
+  return cause;
+}
+
+Report collect(const wire::Header& header, Symbolizer& symbolizer, const ProcessLedger* ledger) {
+  Report report;
+  report.version = SIGSTORM_VERSION;
+  const wire::Config& cfg = header.config;
+  report.seed = cfg.seed;
+  for (wire::Kind k : all_kinds())
+    if (cfg.checks & wire::check_bit(k)) report.checks.emplace_back(kind_name(k));
+  report.policy = std::string(policy_name(cfg.policy == wire::kPolicyLinux ? wire::kPolicyLinux : wire::kPolicyPosix));
+  report.hang_timeout_ns = cfg.hang_timeout_ns;
+  report.time_scale = cfg.time_scale;
+
+  const Modules modules{header};
+
+  // Processes, and each injection's count per process.
+  const uint32_t ninj = std::min<uint32_t>(cfg.injection_count, wire::kMaxInjections);
+  report.injections.resize(ninj);
+  for (uint32_t i = 0; i < ninj; ++i) report.injections[i].spec = bounded(cfg.injections[i].text);
+  const std::vector<ProcessEntry> procs = all_processes(header, ledger);
+  uint32_t started = 0;
+  for (const ProcessEntry& proc : procs) {
+    ProcessInfo info;
+    info.pid = proc.pid;
+    info.ppid = proc.ppid;
+    info.exe = proc.exe;
+    report.processes.push_back(info);
+    started |= proc.started;
+    for (uint32_t i = 0; i < ninj; ++i) {
+      const uint64_t n = proc.fired[i];
+      if (n == 0) continue;
+      report.injections[i].fired += n;
+      report.injections[i].processes.push_back({proc.pid, n});
+    }
+  }
+
+  // Findings, merged by (kind, function, handler site).
+  std::map<MergeKey, size_t> index;
+  uint64_t ignored = 0;
+  for (uint32_t i = 0; i < wire::kMaxRecords; ++i) {
+    const wire::Record& r = header.records[i];
+    if (r.state.load(std::memory_order_acquire) != wire::kReady) continue;
+    if (r.kind == 0 || r.kind >= wire::kKindCount) {
+      ++ignored;
+      continue;
+    }
+    const auto kind = static_cast<wire::Kind>(r.kind);
+    if (!(cfg.checks & wire::check_bit(kind))) continue;  // a check that was not asked for
+
+    Finding f;
+    f.kind = kind;
+    f.signal = signal_name(r.signal);
+    f.pid = r.pid;
+    f.tid = r.tid;
+    f.count = std::max<uint64_t>(1, r.count.load(std::memory_order_relaxed));
+    const uint32_t nframes = std::min(r.nframes, wire::kMaxFrames);
+    for (uint32_t k = 0; k < nframes; ++k)
+      f.stack.push_back(symbolizer.frame(modules.path(r.frames[k].module), r.frames[k]));
+    if (r.handler.module != 0 || r.handler.offset != 0) {
+      f.handler_frame = symbolizer.frame(modules.path(r.handler.module), r.handler);
+      f.handler = f.handler_frame->function;
+    }
+    switch (kind) {
+      case wire::kUnsafeCall: {
+        std::string name = bounded(r.function_name);
+        if (name.empty() && r.function > 0 && static_cast<size_t>(r.function) <= functions().size())
+          name = std::string(functions()[r.function - 1].name);
+        if (!name.empty()) f.function = name;
+        else if (!f.stack.empty()) f.function = f.stack.front().function;
+        // Frame 0 is the called function itself: name it as the program
+        // called it, not by the library's internal alias (__printf, __GI_exit).
+        if (f.function && !f.stack.empty() && f.stack.front().module && !f.stack.front().signal_frame)
+          f.stack.front().function = f.function;
+        break;
+      }
+      case wire::kHandlerCrash:
+        if (!f.stack.empty()) f.function = f.stack.front().function;
+        f.fatal_signal = signal_name(r.aux_signal);
+        break;
+      case wire::kErrnoClobber:
+        f.function = f.handler;
+        f.errno_before = r.errno_before;
+        f.errno_after = r.errno_after;
+        break;
+      case wire::kReentrancy:
+        f.function = f.handler;
+        if (r.aux_signal > 0) f.nested_signal = signal_name(r.aux_signal);
+        break;
+      default:
+        f.function = f.handler;
+        break;
+    }
+    f.message = message_for(r, f, cfg.hang_timeout_ns);
+    f.pids.push_back(f.pid);
+
+    MergeKey key{r.kind, f.function, f.handler_frame ? f.handler_frame->module : std::nullopt,
+                 f.handler_frame ? f.handler_frame->offset : 0};
+    auto [it, fresh] = index.emplace(std::move(key), report.findings.size());
+    if (fresh) {
+      report.findings.push_back(std::move(f));
+    } else {
+      Finding& first = report.findings[it->second];
+      first.count += f.count;
+      if (std::find(first.pids.begin(), first.pids.end(), f.pid) == first.pids.end())
+        first.pids.push_back(f.pid);
+    }
+  }
+
+  // The retry-loop guard of mode=eintr specs without when=, p= or max=.
+  for (uint32_t i = 0; i < ninj; ++i) {
+    const wire::Injection& inj = cfg.injections[i];
+    if (!(inj.flags & wire::kInjImplicitMax)) continue;
+    for (const ProcessFired& pf : report.injections[i].processes)
+      if (pf.fired >= inj.max)
+        report.notes.push_back(report.injections[i].spec + " stopped after " + std::to_string(inj.max) +
+                               " firings in pid " + std::to_string(pf.pid) +
+                               ": mode=eintr at every call would never let a loop that retries on EINTR end "
+                               "(add when=, p= or max= to choose the calls)");
+  }
+
+  // A from=handler clock that never started: say why it never fired.
+  for (uint32_t i = 0; i < ninj; ++i) {
+    const wire::Injection& inj = cfg.injections[i];
+    const bool timed = inj.point == wire::kPointAfter || inj.point == wire::kPointEvery;
+    if (!timed || inj.from != wire::kFromHandler || (started >> i & 1) || report.injections[i].fired) continue;
+    report.notes.push_back(report.injections[i].spec + " never started: the program never installed a handler or SIG_IGN for " +
+                           signal_name(inj.signal) + " (from=handler waits until " + signal_name(inj.signal) +
+                           " can no longer end it; from=start does not wait)");
+  }
+
+  report.dropped = header.dropped_records.load(std::memory_order_relaxed);
+  if (report.dropped)
+    report.notes.push_back(plural(report.dropped, "finding was", "findings were") +
+                           " dropped: the run file had no room left");
+  if (const uint64_t dp = header.dropped_processes.load(std::memory_order_relaxed))
+    report.notes.push_back(plural(dp, "process was", "processes were") +
+                           " not tracked: the run file had no room left");
+  if (ignored)
+    report.notes.push_back(plural(ignored, "record", "records") + " of unknown kind ignored");
+  return report;
+}
+
+}  // namespace sigstorm

@@ -1,0 +1,119 @@
+// The report of one run: what `sigstorm run` writes (text, JSON, SARIF,
+// HTML) and what `sigstorm report` reads back from JSON. Field names follow
+// the JSON report of ../shared/contract.md.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "inject/wire/record_format.h"
+
+namespace sigstorm {
+
+struct StackFrame {
+  std::optional<std::string> function;  // demangled; nullopt when unknown
+  std::optional<std::string> module;    // path of the ELF file; nullopt when unknown
+  std::optional<std::string> file;      // source file as recorded in DWARF
+  std::optional<int> line;
+  uint64_t offset = 0;        // file offset in module; the absolute address when module is unknown
+  bool signal_frame = false;  // the kernel called a signal handler here
+  bool operator==(const StackFrame&) const = default;
+};
+
+struct Finding {
+  wire::Kind kind = wire::kUnsafeCall;
+  std::optional<std::string> function;  // per docs/DESIGN.md
+  std::string signal;                   // "SIGUSR1": the signal whose handler ran
+  std::optional<std::string> handler;   // the handler's function name
+  int pid = 0;                          // first process and thread it was seen in
+  int tid = 0;
+  uint64_t count = 1;                   // occurrences, summed over merged records
+  std::vector<StackFrame> stack;        // innermost first
+  std::optional<StackFrame> handler_frame;    // where the handler function is
+  std::optional<std::string> fatal_signal;    // handler-crash
+  std::optional<std::string> nested_signal;   // reentrancy: the signal that re-entered
+  std::optional<int> errno_before;            // errno-clobber
+  std::optional<int> errno_after;
+  std::string message;                        // one line, e.g. "printf called from handler ..."
+  std::vector<int> pids;                      // every process it was seen in, first first
+  bool operator==(const Finding&) const = default;
+};
+
+struct ExitStatus {
+  std::optional<int> code;            // exited with this status
+  std::optional<std::string> signal;  // or was ended by this signal ("SIGSEGV")
+  std::optional<std::string> cause;   // where that signal came from, when sigstorm knows
+  bool operator==(const ExitStatus&) const = default;
+};
+
+struct ProcessFired {
+  int pid = 0;
+  uint64_t fired = 0;
+  bool operator==(const ProcessFired&) const = default;
+};
+
+struct InjectionStat {
+  std::string spec;                    // as given on the command line
+  uint64_t fired = 0;                  // summed over processes
+  std::vector<ProcessFired> processes; // processes where it fired at least once
+  bool operator==(const InjectionStat&) const = default;
+};
+
+struct ProcessInfo {
+  int pid = 0;
+  int ppid = 0;
+  std::string exe;
+  uint32_t unchecked_handlers = 0;  // handlers installed behind the shim's back
+  bool operator==(const ProcessInfo&) const = default;
+};
+
+struct Report {
+  std::string version;  // sigstorm's version (SIGSTORM_VERSION)
+  std::vector<std::string> argv;
+  uint64_t seed = 0;
+  ExitStatus exit;
+  std::vector<InjectionStat> injections;
+  std::vector<Finding> findings;  // merged, in order of first occurrence
+  std::vector<ProcessInfo> processes;
+  uint64_t dropped = 0;           // findings the run file had no room for
+  std::vector<std::string> notes; // e.g. "run ended by --timeout after 5s"
+  std::vector<std::string> checks;  // kind names that were checked
+  std::string policy = "posix";
+  uint64_t hang_timeout_ns = 0;
+  std::optional<uint64_t> timeout_ns;  // --timeout, when given
+  double time_scale = 1.0;
+  bool operator==(const Report&) const = default;
+};
+
+size_t error_count(const Report& report);
+size_t warning_count(const Report& report);
+
+enum class Format { Text, Json, Sarif, Html };
+
+// "text", "json", "sarif", "html", or nullopt.
+std::optional<Format> parse_format(std::string_view name);
+std::string_view format_name(Format format);
+// From a file name's extension: .json, .sarif, .html/.htm, .txt/.text; else nullopt.
+std::optional<Format> format_from_path(std::string_view path);
+
+// Text: sanitizer-style blocks, injection lines, notes, SUMMARY line. Source
+// files under base_dir are shown relative to it (pass "" to keep them whole).
+std::string write_text(const Report& report, std::string_view base_dir = {});
+// The contract's JSON report (ordered fields, two-space indent, newline).
+std::string write_json(const Report& report);
+// SARIF 2.1.0, one rule per kind, one result per finding.
+std::string write_sarif(const Report& report, std::string_view base_dir = {});
+// One self-contained HTML page, everything escaped.
+std::string write_html(const Report& report, std::string_view base_dir = {});
+std::string write_report(const Report& report, Format format, std::string_view base_dir = {});
+
+// Reads a JSON report back. Throws sigstorm::Error with one line naming
+// `name` and what is wrong ("r.json: findings[0].kind: unknown kind 'x'").
+Report read_json_report(std::string_view text, std::string_view name);
+
+// Shortens a source path for display: relative to base_dir when under it.
+std::string short_path(std::string_view path, std::string_view base_dir);
+
+}  // namespace sigstorm

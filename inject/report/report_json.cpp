@@ -1,0 +1,95 @@
+// The JSON report of ../shared/contract.md, field order included.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+#include "inject/options/checks.h"
+#include "inject/options/duration.h"
+#include "inject/report/report.h"
+
+namespace sigstorm {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+template <typename T>
+json opt(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+std::string hex(uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+json frame_json(const StackFrame& f) {
+  json j;
+  j["function"] = opt(f.function);
+  j["module"] = opt(f.module);
+  j["file"] = opt(f.file);
+  j["line"] = opt(f.line);
+  j["offset"] = hex(f.offset);  // file offset in module; absolute address when module is null
+  if (f.signal_frame) j["signal_frame"] = true;
+  return j;
+}
+
+}  // namespace
+
+std::string write_json(const Report& r) {
+  json j;
+  j["sigstorm"] = r.version;
+  j["argv"] = r.argv;
+  j["seed"] = r.seed;
+  j["exit"] = json{{"code", opt(r.exit.code)}, {"signal", opt(r.exit.signal)}};
+  if (r.exit.cause) j["exit"]["cause"] = *r.exit.cause;
+  json injections = json::array();
+  for (const InjectionStat& inj : r.injections) {
+    json procs = json::array();
+    for (const ProcessFired& p : inj.processes) procs.push_back(json{{"pid", p.pid}, {"fired", p.fired}});
+    injections.push_back(json{{"spec", inj.spec}, {"fired", inj.fired}, {"processes", procs}});
+  }
+  j["injections"] = injections;
+  json findings = json::array();
+  for (const Finding& f : r.findings) {
+    json o;
+    o["kind"] = kind_name(f.kind);
+    o["severity"] = severity_name(f.kind);
+    o["function"] = opt(f.function);
+    o["signal"] = f.signal;
+    o["handler"] = opt(f.handler);
+    o["pid"] = f.pid;
+    o["tid"] = f.tid;
+    o["count"] = f.count;
+    json stack = json::array();
+    for (const StackFrame& fr : f.stack) stack.push_back(frame_json(fr));
+    o["stack"] = stack;
+    o["message"] = f.message;
+    o["pids"] = f.pids;
+    o["handler_frame"] = f.handler_frame ? frame_json(*f.handler_frame) : json(nullptr);
+    o["fatal_signal"] = opt(f.fatal_signal);
+    o["nested_signal"] = opt(f.nested_signal);
+    o["errno_before"] = opt(f.errno_before);
+    o["errno_after"] = opt(f.errno_after);
+    findings.push_back(std::move(o));
+  }
+  j["findings"] = findings;
+  j["errors"] = error_count(r);
+  j["warnings"] = warning_count(r);
+  json procs = json::array();
+  for (const ProcessInfo& p : r.processes)
+    procs.push_back(json{{"pid", p.pid}, {"ppid", p.ppid}, {"exe", p.exe},
+                         {"unchecked_handlers", p.unchecked_handlers}});
+  j["processes"] = procs;
+  j["dropped"] = r.dropped;
+  j["notes"] = r.notes;
+  j["checks"] = r.checks;
+  j["policy"] = r.policy;
+  j["hang_timeout"] = format_duration(r.hang_timeout_ns);
+  if (r.timeout_ns) j["timeout"] = format_duration(*r.timeout_ns);
+  j["time_scale"] = r.time_scale;
+  // Invalid UTF-8 (a path, a name) must not make the report unwritable.
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace sigstorm

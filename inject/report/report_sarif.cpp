@@ -1,0 +1,184 @@
+// SARIF 2.1.0: one rule per finding kind, one result per (merged) finding,
+// its stack as a SARIF stack, its location the innermost frame with a file.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+#include "inject/options/checks.h"
+#include "inject/report/report.h"
+
+namespace sigstorm {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+constexpr const char* kSchema =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+constexpr const char* kInformationUri = "https://github.com/sigstorm/sigstorm";
+
+// "unsafe-call" -> "UnsafeCall"
+std::string rule_name(std::string_view id) {
+  std::string out;
+  bool up = true;
+  for (char c : id) {
+    if (c == '-') {
+      up = true;
+      continue;
+    }
+    out += up && c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+    up = false;
+  }
+  return out;
+}
+
+// Percent-encodes everything but RFC 3986 unreserved characters and '/'.
+std::string uri_path(std::string_view path) {
+  static const char* hexd = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : path) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
+    if (keep) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hexd[c >> 4];
+      out += hexd[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string clean_base(std::string_view base_dir) {
+  std::string b(base_dir);
+  while (b.size() > 1 && b.back() == '/') b.pop_back();
+  return b;
+}
+
+json artifact(const std::string& path, const std::string& base) {
+  if (!base.empty() && base != "/" && base[0] == '/') {
+    const std::string rel = short_path(path, base);
+    if (rel != path) return json{{"uri", uri_path(rel)}, {"uriBaseId", "SRCROOT"}};
+  }
+  if (!path.empty() && path[0] == '/') return json{{"uri", "file://" + uri_path(path)}};
+  return json{{"uri", uri_path(path)}};
+}
+
+json physical(const StackFrame& f, const std::string& base) {
+  json p;
+  if (f.file) {
+    p["artifactLocation"] = artifact(*f.file, base);
+    if (f.line && *f.line > 0) p["region"] = json{{"startLine", *f.line}};
+  } else if (f.module) {
+    p["artifactLocation"] = artifact(*f.module, base);
+  }
+  return p;
+}
+
+json location(const StackFrame& f, const std::string& base) {
+  json loc;
+  if (f.file || f.module) loc["physicalLocation"] = physical(f, base);
+  if (f.function)
+    loc["logicalLocations"] = json::array({json{{"name", *f.function}, {"kind", "function"}}});
+  return loc;
+}
+
+std::string frame_text(const StackFrame& f) {
+  if (f.signal_frame) return "<signal handler called>";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(f.offset));
+  if (f.function) return *f.function;
+  return f.module ? *f.module + "+" + buf : std::string(buf);
+}
+
+}  // namespace
+
+std::string write_sarif(const Report& r, std::string_view base_dir) {
+  const std::string base = clean_base(base_dir);
+  json rules = json::array();
+  for (wire::Kind k : all_kinds()) {
+    rules.push_back(json{
+        {"id", kind_name(k)},
+        {"name", rule_name(kind_name(k))},
+        {"shortDescription", json{{"text", kind_title(k)}}},
+        {"fullDescription", json{{"text", kind_description(k)}}},
+        {"defaultConfiguration", json{{"level", severity_name(k)}}},
+        {"helpUri", std::string(kInformationUri)},
+    });
+  }
+
+  json results = json::array();
+  for (const Finding& f : r.findings) {
+    json res;
+    res["ruleId"] = kind_name(f.kind);
+    res["ruleIndex"] = static_cast<int>(f.kind) - 1;
+    res["level"] = severity_name(f.kind);
+    res["message"] = json{{"text", std::string(kind_name(f.kind)) + ": " + f.message}};
+    // Where to look: the innermost frame with a source file (the handler,
+    // usually); else the handler's own frame; else the innermost frame.
+    const StackFrame* where = nullptr;
+    for (const StackFrame& fr : f.stack)
+      if (fr.file && !fr.signal_frame) {
+        where = &fr;
+        break;
+      }
+    if (!where && f.handler_frame) where = &*f.handler_frame;
+    if (!where && !f.stack.empty()) where = &f.stack.front();
+    res["locations"] = where ? json::array({location(*where, base)}) : json::array();
+    json frames = json::array();
+    for (const StackFrame& fr : f.stack) {
+      json sf;
+      json loc = location(fr, base);
+      loc["message"] = json{{"text", frame_text(fr)}};
+      sf["location"] = loc;
+      if (fr.module) sf["module"] = *fr.module;
+      if (fr.signal_frame) sf["properties"] = json{{"signalFrame", true}};
+      frames.push_back(std::move(sf));
+    }
+    res["stacks"] = json::array({json{{"message", json{{"text", "stack of pid " + std::to_string(f.pid) +
+                                                                     ", tid " + std::to_string(f.tid)}}},
+                                      {"frames", frames}}});
+    res["occurrenceCount"] = f.count;
+    json props;
+    props["signal"] = f.signal;
+    props["handler"] = f.handler ? json(*f.handler) : json(nullptr);
+    props["function"] = f.function ? json(*f.function) : json(nullptr);
+    props["pid"] = f.pid;
+    props["tid"] = f.tid;
+    props["pids"] = f.pids;
+    res["properties"] = props;
+    results.push_back(std::move(res));
+  }
+
+  json invocation;
+  invocation["executionSuccessful"] = true;
+  if (!r.argv.empty()) invocation["arguments"] = r.argv;
+  if (r.exit.code) invocation["exitCode"] = *r.exit.code;
+  if (r.exit.signal) invocation["exitSignalName"] = *r.exit.signal;
+  if (!r.notes.empty()) {
+    json notes = json::array();
+    for (const auto& n : r.notes) notes.push_back(json{{"level", "note"}, {"message", json{{"text", n}}}});
+    invocation["toolExecutionNotifications"] = notes;
+  }
+
+  json run;
+  run["tool"] = json{{"driver", json{{"name", "sigstorm"},
+                                     {"version", r.version},
+                                     {"semanticVersion", r.version},
+                                     {"informationUri", kInformationUri},
+                                     {"rules", rules}}}};
+  if (!base.empty() && base[0] == '/')
+    run["originalUriBaseIds"] =
+        json{{"SRCROOT", json{{"uri", "file://" + uri_path(base == "/" ? base : base + "/")}}}};
+  run["invocations"] = json::array({invocation});
+  run["results"] = results;
+  run["properties"] = json{{"seed", r.seed}};
+
+  json log;
+  log["$schema"] = kSchema;
+  log["version"] = "2.1.0";
+  log["runs"] = json::array({run});
+  return log.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace sigstorm

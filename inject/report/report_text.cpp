@@ -1,0 +1,142 @@
+// The text report: one sanitizer-style block per finding, then injection
+// lines, notes and the SUMMARY line.
+#include <charconv>
+#include <cstdio>
+#include <set>
+
+#include "inject/options/checks.h"
+#include "inject/options/duration.h"
+#include "inject/report/report.h"
+#include "inject/options/shell_quote.h"
+
+namespace sigstorm {
+namespace {
+
+std::string hex(uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string times(uint64_t n) { return n == 1 ? "1 time" : std::to_string(n) + " times"; }
+
+
+std::string frame_line(size_t i, const StackFrame& f, std::string_view base_dir) {
+  std::string s = "    #" + std::to_string(i) + " ";
+  if (!f.module) return s + hex(f.offset) + " (unknown module)";
+  s += f.function ? *f.function : "??";
+  if (f.file) {
+    s += " " + short_path(*f.file, base_dir);
+    if (f.line) s += ":" + std::to_string(*f.line);
+  }
+  if (f.function) s += " (" + *f.module + ")";
+  else s += " (" + *f.module + "+" + hex(f.offset) + ")";
+  return s;
+}
+
+std::string replay_command(const Report& r) {
+  std::string cmd = "sigstorm run --seed " + std::to_string(r.seed);
+  std::vector<std::string> all;
+  for (wire::Kind k : all_kinds()) all.emplace_back(kind_name(k));
+  if (!r.checks.empty() && r.checks != all) {
+    std::string list;
+    for (const auto& c : r.checks) list += (list.empty() ? "" : ",") + c;
+    cmd += " --check " + shell_quote(list);
+  }
+  if (r.policy != "posix") cmd += " --policy " + shell_quote(r.policy);
+  if (r.hang_timeout_ns && r.hang_timeout_ns != 2'000'000'000ull)
+    cmd += " --hang-timeout " + format_duration(r.hang_timeout_ns);
+  if (r.timeout_ns) cmd += " --timeout " + format_duration(*r.timeout_ns);
+  if (r.time_scale != 1.0) {
+    char buf[64];
+    auto res = std::to_chars(buf, buf + sizeof buf, r.time_scale);  // shortest exact form
+    cmd += " --time-scale " + std::string(buf, res.ptr);
+  }
+  for (const auto& inj : r.injections) cmd += " --inject " + shell_quote(inj.spec);
+  cmd += " --";
+  for (const auto& a : r.argv) cmd += " " + shell_quote(a);
+  return cmd;
+}
+
+}  // namespace
+
+std::string write_text(const Report& r, std::string_view base_dir) {
+  std::string out;
+  for (const Finding& f : r.findings) {
+    out += "==" + std::to_string(f.pid) + "==" + (is_error(f.kind) ? "ERROR" : "WARNING") +
+           ": sigstorm: " + std::string(kind_name(f.kind)) + ": " + f.message + " (pid " +
+           std::to_string(f.pid) + ", tid " + std::to_string(f.tid) + ")\n";
+    // As gdb shows them: a signal frame is a "<signal handler called>" line,
+    // then the instruction the signal interrupted (unless that is only the
+    // kernel's return trampoline).
+    size_t n = 0;
+    for (const StackFrame& fr : f.stack) {
+      if (fr.signal_frame) {
+        out += "    #" + std::to_string(n++) + " <signal handler called>\n";
+        if (!fr.module || !fr.function || fr.function->find("restore_rt") != std::string::npos) continue;
+      }
+      out += frame_line(n++, fr, base_dir) + "\n";
+    }
+    if (f.stack.empty()) out += "    (no stack)\n";
+    if (f.count > 1 || f.pids.size() > 1) {
+      out += "  seen " + times(f.count);
+      if (f.pids.size() > 1) {
+        out += " in " + std::to_string(f.pids.size()) + " processes (pids";
+        for (size_t i = 0; i < f.pids.size(); ++i) out += (i ? ", " : " ") + std::to_string(f.pids[i]);
+        out += ")";
+      }
+      out += "\n";
+    }
+    out += "\n";
+  }
+
+  std::string never_fired;
+  for (const InjectionStat& inj : r.injections) {
+    if (inj.fired == 0) never_fired += "; never fired: " + inj.spec;
+    if (r.findings.empty()) continue;  // then the SUMMARY line says what matters
+    if (inj.fired == 0) {
+      out += "sigstorm: injection " + inj.spec + " never fired\n";
+      continue;
+    }
+    out += "sigstorm: injection " + inj.spec + " fired " + times(inj.fired);
+    if (inj.processes.size() > 1) {
+      out += " (";
+      for (size_t i = 0; i < inj.processes.size(); ++i)
+        out += (i ? ", pid " : "pid ") + std::to_string(inj.processes[i].pid) + ": " +
+               std::to_string(inj.processes[i].fired);
+      out += ")";
+    }
+    out += "\n";
+  }
+  for (const std::string& note : r.notes) out += "sigstorm: note: " + note + "\n";
+  if (r.exit.signal)
+    out += "sigstorm: program killed by " + *r.exit.signal + (r.exit.cause ? " (" + *r.exit.cause + ")" : "") + "\n";
+  if (!r.findings.empty() && !r.injections.empty())
+    out += "sigstorm: replay with: " + replay_command(r) + "\n";
+
+  if (r.findings.empty()) {
+    out += "SUMMARY: sigstorm: no findings; seed " + std::to_string(r.seed) + never_fired + "\n";
+    return out;
+  }
+  const size_t errors = error_count(r), warnings = warning_count(r);
+  out += "SUMMARY: sigstorm: " + std::to_string(errors) + (errors == 1 ? " error, " : " errors, ") +
+         std::to_string(warnings) + (warnings == 1 ? " warning (" : " warnings (");
+  bool first = true;
+  for (wire::Kind k : all_kinds()) {
+    size_t n = 0;
+    for (const Finding& f : r.findings) n += f.kind == k;
+    if (!n) continue;
+    out += (first ? "" : ", ") + std::string(kind_name(k)) + " " + std::to_string(n);
+    first = false;
+  }
+  std::set<int> pids;
+  for (const Finding& f : r.findings) {
+    pids.insert(f.pid);
+    pids.insert(f.pids.begin(), f.pids.end());
+  }
+  out += ") in " + std::to_string(pids.size()) + (pids.size() == 1 ? " process" : " processes") +
+         "; seed " + std::to_string(r.seed) + "\n";
+  return out;
+}
+
+}  // namespace sigstorm

@@ -1,0 +1,209 @@
+#include "inject/report/symbolize.h"
+
+#include <cxxabi.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <vector>
+
+namespace sigstorm {
+namespace {
+
+struct Segment {
+  uint64_t offset;
+  uint64_t filesz;
+  uint64_t vaddr;
+};
+
+const Dwfl_Callbacks kCallbacks = {
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .section_address = dwfl_offline_section_address,
+    .debuginfo_path = nullptr,
+};
+
+std::optional<std::string> attr_string(Dwarf_Die* die, unsigned name) {
+  Dwarf_Attribute attr;
+  if (!dwarf_attr_integrate(die, name, &attr)) return std::nullopt;
+  const char* s = dwarf_formstring(&attr);
+  if (!s || !*s) return std::nullopt;
+  return std::string(s);
+}
+
+// The compile unit whose code holds addr. libdw looks it up in
+// .debug_aranges, which clang does not emit by default: then walk the units.
+Dwarf_Die* cu_at(Dwfl_Module* mod, Dwarf_Addr addr, Dwarf_Addr* bias) {
+  if (Dwarf_Die* cu = dwfl_module_addrdie(mod, addr, bias)) return cu;
+  Dwarf_Die* cu = nullptr;
+  while ((cu = dwfl_module_nextcu(mod, cu, bias)) != nullptr)
+    if (dwarf_haspc(cu, addr - *bias) > 0) return cu;
+  return nullptr;
+}
+
+// The name of the innermost function (inlined or not) whose code holds addr.
+std::optional<std::string> dwarf_function(Dwfl_Module* mod, Dwarf_Addr addr) {
+  Dwarf_Addr cubias = 0;
+  Dwarf_Die* cudie = cu_at(mod, addr, &cubias);
+  if (!cudie) return std::nullopt;
+  Dwarf_Die* scopes = nullptr;
+  const int n = dwarf_getscopes(cudie, addr - cubias, &scopes);
+  std::optional<std::string> name;
+  for (int i = 0; i < n && !name; ++i) {
+    const int tag = dwarf_tag(&scopes[i]);
+    if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine) continue;
+    if (auto linkage = attr_string(&scopes[i], DW_AT_linkage_name)) {
+      name = demangle(*linkage);
+    } else if (auto mips = attr_string(&scopes[i], DW_AT_MIPS_linkage_name)) {
+      name = demangle(*mips);
+    } else {
+      name = attr_string(&scopes[i], DW_AT_name);
+    }
+  }
+  std::free(scopes);
+  return name;
+}
+
+}  // namespace
+
+std::string demangle(std::string_view name) {
+  if (name.size() < 2 || name.substr(0, 2) != "_Z") return std::string(name);
+  std::string copy(name);
+  int status = 0;
+  char* out = abi::__cxa_demangle(copy.c_str(), nullptr, nullptr, &status);
+  if (status != 0 || !out) {
+    std::free(out);
+    return copy;
+  }
+  std::string result(out);
+  std::free(out);
+  return result;
+}
+
+std::optional<Placed> place_in_process(int pid, uint64_t address) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  for (std::string line; std::getline(maps, line);) {
+    // "lo-hi perms offset dev inode   path"
+    uint64_t lo = 0, hi = 0, off = 0;
+    int path_at = 0;
+    if (std::sscanf(line.c_str(), "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %*s %*s %n", &lo, &hi, &off,
+                    &path_at) < 3)
+      continue;
+    if (address < lo || address >= hi) continue;
+    if (path_at <= 0 || static_cast<size_t>(path_at) >= line.size() || line[path_at] != '/') return std::nullopt;
+    return Placed{line.substr(static_cast<size_t>(path_at)), address - lo + off};
+  }
+  return std::nullopt;
+}
+
+struct Symbolizer::Module {
+  Dwfl* dwfl = nullptr;
+  Dwfl_Module* mod = nullptr;
+  Dwarf_Addr bias = 0;
+  std::vector<Segment> segments;
+  ~Module() {
+    if (dwfl) dwfl_end(dwfl);
+  }
+};
+
+Symbolizer::Symbolizer() = default;
+Symbolizer::~Symbolizer() = default;
+
+Symbolizer::Module* Symbolizer::module(const std::string& path) {
+  auto it = modules_.find(path);
+  if (it != modules_.end()) return it->second.get();
+  auto m = std::make_unique<Module>();
+  m->dwfl = dwfl_begin(&kCallbacks);
+  if (m->dwfl) {
+    dwfl_report_begin(m->dwfl);
+    // Base 0, relative to p_vaddr: the module's addresses are the file's
+    // own virtual addresses plus its bias (0 for ET_DYN and ET_EXEC alike).
+    m->mod = dwfl_report_elf(m->dwfl, path.c_str(), path.c_str(), -1, 0, true);
+    dwfl_report_end(m->dwfl, nullptr, nullptr);
+  }
+  if (m->mod) {
+    GElf_Addr bias = 0;
+    Elf* elf = dwfl_module_getelf(m->mod, &bias);
+    m->bias = bias;
+    size_t phnum = 0;
+    if (elf && elf_getphdrnum(elf, &phnum) == 0) {
+      for (size_t i = 0; i < phnum; ++i) {
+        GElf_Phdr mem;
+        GElf_Phdr* ph = gelf_getphdr(elf, static_cast<int>(i), &mem);
+        if (ph && ph->p_type == PT_LOAD) m->segments.push_back({ph->p_offset, ph->p_filesz, ph->p_vaddr});
+      }
+    }
+    if (m->segments.empty()) m->mod = nullptr;
+  }
+  Module* raw = m.get();
+  modules_.emplace(path, std::move(m));
+  return raw;
+}
+
+std::optional<uint64_t> Symbolizer::file_offset_to_vaddr(const std::string& path, uint64_t offset) {
+  Module* m = module(path);
+  if (!m->mod) return std::nullopt;
+  for (const Segment& s : m->segments)
+    if (offset >= s.offset && offset - s.offset < s.filesz) return offset - s.offset + s.vaddr;
+  return std::nullopt;
+}
+
+Symbol Symbolizer::symbolize(const std::string& path, uint64_t offset) {
+  auto key = std::make_pair(path, offset);
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  Symbol sym;
+  if (auto vaddr = file_offset_to_vaddr(path, offset)) {
+    Module* m = module(path);
+    const Dwarf_Addr addr = *vaddr + m->bias;
+    sym.function = dwarf_function(m->mod, addr);
+    if (Dwfl_Line* line = dwfl_module_getsrc(m->mod, addr)) {
+      int lineno = 0;
+      const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr);
+      if (file && *file) {
+        sym.file = file;
+        if (lineno > 0) sym.line = lineno;
+      }
+    } else {
+      Dwarf_Addr cubias = 0;
+      if (Dwarf_Die* cu = cu_at(m->mod, addr, &cubias)) {
+        if (Dwarf_Line* line = dwarf_getsrc_die(cu, addr - cubias)) {
+          int lineno = 0;
+          const char* file = dwarf_linesrc(line, nullptr, nullptr);
+          if (file && *file) {
+            sym.file = file;
+            if (dwarf_lineno(line, &lineno) == 0 && lineno > 0) sym.line = lineno;
+          }
+        }
+      }
+    }
+    if (!sym.function) {
+      GElf_Off off = 0;
+      GElf_Sym elfsym;
+      const char* name = dwfl_module_addrinfo(m->mod, addr, &off, &elfsym, nullptr, nullptr, nullptr);
+      if (name && *name) sym.function = demangle(name);
+    }
+  }
+  cache_.emplace(std::move(key), sym);
+  return sym;
+}
+
+StackFrame Symbolizer::frame(const std::optional<std::string>& module, const wire::Frame& f) {
+  StackFrame out;
+  out.offset = f.offset;
+  out.signal_frame = (f.flags & wire::kFrameSignal) != 0;
+  if (!module) return out;
+  out.module = *module;
+  const uint64_t at = ((f.flags & wire::kFrameCallsite) && f.offset > 0) ? f.offset - 1 : f.offset;
+  Symbol s = symbolize(*module, at);
+  out.function = std::move(s.function);
+  out.file = std::move(s.file);
+  out.line = s.line;
+  return out;
+}
+
+}  // namespace sigstorm

@@ -1,0 +1,70 @@
+#include "inject/run/process_ledger.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace sigstorm {
+
+ProcessEntry snapshot(const wire::Process& p) {
+  ProcessEntry e;
+  e.pid = p.pid;
+  e.ppid = p.ppid;
+  e.images = p.images;
+  e.exe = std::string(p.exe, strnlen(p.exe, sizeof p.exe));
+  for (uint32_t i = 0; i < wire::kMaxInjections; ++i) e.fired[i] = p.fired[i].load(std::memory_order_relaxed);
+  e.started = p.started.load(std::memory_order_relaxed);
+  e.expected_caught = p.expected_caught.load(std::memory_order_relaxed);
+  e.calls.resize(wire::kMaxFunctions);
+  for (uint32_t i = 0; i < wire::kMaxFunctions; ++i) e.calls[i] = p.calls[i].load(std::memory_order_relaxed);
+  return e;
+}
+
+namespace {
+
+// kill(pid, 0) fails with ESRCH once the process is reaped. A zombie keeps
+// its entry until its parent reaps it: the counts are final by then anyway,
+// and the exit audit still reads it.
+bool gone(int pid) { return pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH); }
+
+void clear(wire::Process& p) {
+  for (auto& f : p.fired) f.store(0, std::memory_order_relaxed);
+  for (auto& c : p.calls) c.store(0, std::memory_order_relaxed);
+  p.started.store(0, std::memory_order_relaxed);
+  p.expected_caught.store(0, std::memory_order_relaxed);
+  p.images = 0;
+  p.start_time = 0;
+  p.pid = p.ppid = 0;
+  p.exe[0] = 0;
+}
+
+}  // namespace
+
+size_t ProcessLedger::harvest(wire::Header& header) {
+  size_t n = 0;
+  const uint32_t used = std::min(header.next_process.load(std::memory_order_acquire), wire::kMaxProcesses);
+  for (uint32_t i = 0; i < used; ++i) {
+    wire::Process& p = header.processes[i];
+    const uint32_t state = p.state.load(std::memory_order_acquire);
+    if (state != wire::kEnded && !(state == wire::kReady && gone(p.pid))) continue;
+    ended_.push_back(snapshot(p));
+    clear(p);
+    p.state.store(wire::kFree, std::memory_order_release);  // the shim may claim it now
+    ++n;
+  }
+  return n;
+}
+
+std::vector<ProcessEntry> all_processes(const wire::Header& header, const ProcessLedger* ledger) {
+  std::vector<ProcessEntry> out;
+  if (ledger) out = ledger->ended();
+  for (const wire::Process& p : header.processes) {
+    const uint32_t state = p.state.load(std::memory_order_acquire);
+    if (state == wire::kReady || state == wire::kEnded) out.push_back(snapshot(p));
+  }
+  return out;
+}
+
+}  // namespace sigstorm

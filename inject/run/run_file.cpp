@@ -1,0 +1,129 @@
+#include "inject/run/run_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <utility>
+#include <vector>
+
+#include "inject/error.h"
+
+namespace sigstorm {
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+}  // namespace
+
+RunFile RunFile::create(const wire::Config& config) {
+  if (config.injection_count > wire::kMaxInjections)
+    throw Error("too many --inject specs (at most " + std::to_string(wire::kMaxInjections) + ")");
+  const char* tmp = std::getenv("TMPDIR");
+  std::string base = (tmp && *tmp) ? tmp : "/tmp";
+  while (base.size() > 1 && base.back() == '/') base.pop_back();
+  std::string templ = base + "/sigstorm.XXXXXX";
+  std::vector<char> buf(templ.begin(), templ.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data()))
+    throw Error("cannot create a private directory in " + base + ": " + errno_text(errno));
+
+  RunFile rf;
+  rf.dir_ = buf.data();
+  rf.path_ = rf.dir_ + "/run";
+  rf.fd_ = ::open(rf.path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (rf.fd_ < 0) {
+    const int err = errno;
+    throw Error("cannot create the run file " + rf.path_ + ": " + errno_text(err));
+  }
+  if (::ftruncate(rf.fd_, static_cast<off_t>(wire::kFileSize)) != 0) {
+    const int err = errno;
+    throw Error("cannot size the run file " + rf.path_ + ": " + errno_text(err));
+  }
+  void* p = ::mmap(nullptr, wire::kFileSize, PROT_READ | PROT_WRITE, MAP_SHARED, rf.fd_, 0);
+  if (p == MAP_FAILED) {
+    const int err = errno;
+    throw Error("cannot map the run file " + rf.path_ + ": " + errno_text(err));
+  }
+  // The file is all zeros after ftruncate: a valid, empty Header for every
+  // field (atomics included). Construct it in place, then fill it in.
+  rf.header_ = new (p) wire::Header();
+  rf.header_->magic = wire::kMagic;
+  rf.header_->version = wire::kVersion;
+  rf.header_->header_size = sizeof(wire::Header);
+  rf.header_->config = config;
+  return rf;
+}
+
+RunFile::RunFile(RunFile&& other) noexcept
+    : dir_(std::move(other.dir_)),
+      path_(std::move(other.path_)),
+      fd_(std::exchange(other.fd_, -1)),
+      header_(std::exchange(other.header_, nullptr)) {
+  other.dir_.clear();
+  other.path_.clear();
+}
+
+RunFile& RunFile::operator=(RunFile&& other) noexcept {
+  if (this != &other) {
+    remove();
+    dir_ = std::move(other.dir_);
+    path_ = std::move(other.path_);
+    fd_ = std::exchange(other.fd_, -1);
+    header_ = std::exchange(other.header_, nullptr);
+    other.dir_.clear();
+    other.path_.clear();
+  }
+  return *this;
+}
+
+RunFile::~RunFile() { remove(); }
+
+const wire::Header& RunFile::read() const {
+  if (!header_ || fd_ < 0) throw Error("the run file is gone");
+  // A program could have truncated the file: touching pages past its end
+  // would raise SIGBUS, so look at its size first.
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) throw Error("cannot stat the run file " + path_ + ": " + errno_text(errno));
+  if (static_cast<size_t>(st.st_size) < wire::kFileSize)
+    throw Error("the run file " + path_ + " was truncated during the run (" +
+                std::to_string(st.st_size) + " bytes, want " + std::to_string(wire::kFileSize) + ")");
+  check_header(*header_);
+  return *header_;
+}
+
+void RunFile::remove() {
+  if (header_) {
+    ::munmap(header_, wire::kFileSize);
+    header_ = nullptr;
+  }
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  if (!path_.empty()) {
+    ::unlink(path_.c_str());
+    path_.clear();
+  }
+  if (!dir_.empty()) {
+    ::rmdir(dir_.c_str());
+    dir_.clear();
+  }
+}
+
+void check_header(const wire::Header& header) {
+  if (header.magic != wire::kMagic) throw Error("the run file has a bad magic number (overwritten during the run?)");
+  if (header.version != wire::kVersion)
+    throw Error("the run file has version " + std::to_string(header.version) + ", want " +
+                std::to_string(wire::kVersion));
+  if (header.header_size != sizeof(wire::Header))
+    throw Error("the run file's header is " + std::to_string(header.header_size) + " bytes, want " +
+                std::to_string(sizeof(wire::Header)) + " (libsigstorm.so and sigstorm are from different builds)");
+}
+
+}  // namespace sigstorm

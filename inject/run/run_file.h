@@ -1,0 +1,45 @@
+// The run file (inject/wire/record_format.h) from the CLI's side: create it in a
+// private directory, fill in the Config, read it back after the run, remove it.
+#pragma once
+#include <string>
+
+#include "inject/wire/record_format.h"
+
+namespace sigstorm {
+
+class RunFile {
+ public:
+  // Makes a private directory (mkdtemp under $TMPDIR, else /tmp), creates
+  // the file in it (O_EXCL|O_NOFOLLOW, 0600), sizes it to wire::kFileSize,
+  // maps it shared and writes magic, version, header_size and config.
+  // Throws sigstorm::Error.
+  static RunFile create(const wire::Config& config);
+
+  RunFile(RunFile&& other) noexcept;
+  RunFile& operator=(RunFile&& other) noexcept;
+  RunFile(const RunFile&) = delete;
+  RunFile& operator=(const RunFile&) = delete;
+  ~RunFile();  // remove()
+
+  const std::string& path() const { return path_; }
+  int fd() const { return fd_; }
+
+  // The header as the run left it, after checking that the file still has
+  // its size, magic, version and header_size. Throws sigstorm::Error.
+  const wire::Header& read() const;
+
+  // Unmaps, closes, deletes the file and its directory. Idempotent.
+  void remove();
+
+ private:
+  RunFile() = default;
+  std::string dir_;
+  std::string path_;
+  int fd_ = -1;
+  wire::Header* header_ = nullptr;
+};
+
+// Throws sigstorm::Error when the header is not one this build wrote.
+void check_header(const wire::Header& header);
+
+}  // namespace sigstorm

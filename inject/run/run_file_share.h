@@ -1,0 +1,38 @@
+// Hands the run file to processes of the run that may not open it: a
+// server started as root that execs as another user (runuser, setpriv,
+// gosu) keeps its findings without the file being opened to other users.
+// The shim connects to an abstract unix socket named after the run file
+// (wire::run_socket_name); a thread here answers with the file's descriptor
+// (SCM_RIGHTS) when the peer is a descendant of this process, and with
+// nothing otherwise.
+#pragma once
+#include <sys/types.h>
+
+#include <atomic>
+#include <thread>
+
+#include "inject/run/run_file.h"
+
+namespace sigstorm {
+
+class RunFileShare {
+ public:
+  // Starts serving; throws nothing: without the socket, such processes
+  // only lose their findings (the shim says so).
+  explicit RunFileShare(const RunFile& run_file);
+  ~RunFileShare();  // stops and joins
+  RunFileShare(const RunFileShare&) = delete;
+  RunFileShare& operator=(const RunFileShare&) = delete;
+
+ private:
+  void serve();
+  const RunFile& run_file_;
+  int listen_fd_ = -1;
+  int stop_fd_[2] = {-1, -1};
+  std::thread thread_;
+};
+
+// Is `pid` below `ancestor` in the process tree (or `ancestor` itself)?
+bool descends_from(pid_t pid, pid_t ancestor);
+
+}  // namespace sigstorm

@@ -1,0 +1,238 @@
+// The run file: the only channel between the CLI and libsigstorm.so.
+//
+// The CLI creates one file per run, writes the Config, and passes its path in
+// SIGSTORM_RUN_FILE. Every process of the run maps it MAP_SHARED and writes
+// findings straight into it with atomics. Nothing is buffered in the process
+// and no descriptor is kept open, so findings survive crashes, _exit, exec,
+// SIGKILL and programs that close every descriptor. The CLI reads it after the
+// run. Plain data only: the shim may not allocate or throw.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace sigstorm::wire {
+
+constexpr uint32_t kMagic = 0x4d545347;  // "GSTM"
+constexpr uint32_t kVersion = 1;
+
+constexpr uint32_t kMaxFrames = 40;
+constexpr uint32_t kMaxRecords = 4096;
+constexpr uint32_t kMaxModules = 1024;
+constexpr uint32_t kModulePathLen = 252;
+constexpr uint32_t kMaxProcesses = 512;
+constexpr uint32_t kMaxInjections = 32;
+constexpr uint32_t kMaxFunctions = 256;
+constexpr uint32_t kSpecTextLen = 120;
+constexpr uint32_t kNameLen = 48;
+
+// Finding kinds, in the contract's order. Values are part of the file format.
+enum Kind : uint32_t {
+  kUnsafeCall = 1,
+  kErrnoClobber = 2,
+  kReentrancy = 3,
+  kHandlerHang = 4,
+  kHandlerCrash = 5,
+  kLongjmpMask = 6,
+  kKindCount = 7,
+};
+
+// One bit per check in Config::checks: bit (kind - 1).
+constexpr uint32_t check_bit(Kind k) { return 1u << (k - 1); }
+constexpr uint32_t kAllChecks = (1u << (kKindCount - 1)) - 1;
+
+enum Policy : uint32_t { kPolicyPosix = 0, kPolicyLinux = 1 };
+
+// Frame::module is 1 + an index into Header modules, or 0 when the address
+// could not be placed in a mapped file (then offset is the absolute address).
+enum FrameFlags : uint32_t {
+  kFrameSignal = 1,     // a signal interrupted this frame here (exact pc): a
+                        // handler ran on top of it ("<signal handler called>")
+  kFrameCallsite = 2,   // a return address: symbolize offset - 1
+};
+
+struct Frame {
+  uint64_t offset;  // file offset within the module (not a virtual address)
+  uint32_t module;
+  uint32_t flags;
+};
+
+struct Module {
+  std::atomic<uint32_t> ready;
+  char path[kModulePathLen];
+};
+
+enum RecordState : uint32_t { kFree = 0, kWriting = 1, kReady = 2, kEnded = 3 };
+
+struct Record {
+  std::atomic<uint32_t> state;
+  uint32_t kind;
+  int32_t pid;
+  int32_t tid;
+  int32_t signal;        // the signal whose handler was running
+  int32_t aux_signal;    // handler-crash: the fatal signal; reentrancy: the nested signal
+  int32_t errno_before;  // errno-clobber
+  int32_t errno_after;
+  int32_t function;      // 1 + row of inject/wire/functions.def, 0 if none
+  uint32_t nframes;
+  char function_name[kNameLen];
+  Frame handler;         // the program's handler function
+  std::atomic<uint64_t> count;
+  Frame frames[kMaxFrames];  // innermost first
+};
+
+enum PointKind : uint32_t { kPointCall = 1, kPointAfter, kPointEvery, kPointHandler };
+enum Target : uint32_t { kTargetDefault = 0, kTargetSelf, kTargetMain, kTargetProcess };
+enum Mode : uint32_t { kModeSignal = 0, kModeEintr = 1 };
+// after:/every: clocks start at process start, or once the signal can no
+// longer end the process by its default action (a handler or SIG_IGN is
+// installed, or the signal is ignored by default).
+enum From : uint32_t { kFromStart = 0, kFromHandler = 1 };
+// Injection::flags.
+enum InjectionFlags : uint32_t {
+  // max= was set by sigstorm, not the user: mode=eintr at every call of a
+  // function would never let a retry-on-EINTR loop finish.
+  kInjImplicitMax = 1,
+};
+// The implicit max= of such a spec.
+constexpr uint64_t kEintrRetryGuard = 10000;
+
+// A parsed --inject SPEC. The CLI parses; the shim only reads this.
+struct Injection {
+  char text[kSpecTextLen];
+  int32_t signal;
+  uint32_t point;           // PointKind
+  int32_t function;         // call: row of functions.def, -1 for call:*
+  int32_t handler_signal;   // handler:SIG
+  uint64_t duration_ns;     // after:/every:
+  uint64_t when_first;      // 1-based; 1 when not given
+  uint64_t when_last;       // 0: no upper bound
+  uint64_t when_step;       // 0: only the listed range, without '+'
+  uint32_t when_plus;       // 1 when a '+' was given
+  uint32_t p_scaled;        // probability * 2^32 (saturated); 0xffffffff is 1
+  uint32_t target;          // Target
+  uint32_t mode;            // Mode
+  uint64_t max;             // 0: unlimited
+  uint32_t from;            // From (after:/every:)
+  uint32_t flags;           // InjectionFlags
+};
+
+// Config::fuzz flags.
+enum FuzzFlags : uint32_t {
+  kFuzzArmAll = 1,     // every call point counts its hits (Process::calls), injections or not
+  kFuzzCoverage = 2,   // handler entries bump Header::interleavings
+};
+
+// Interleaving coverage: one counter per hashed (handler signal, what it
+// interrupted: interposed call and call site, or an outer handler) pair, and
+// per (handler signal, interposed call made inside it) pair.
+constexpr uint32_t kInterleavings = 8192;
+
+struct Config {
+  uint32_t checks;          // check_bit() mask
+  uint32_t policy;          // Policy
+  uint64_t seed;
+  uint64_t hang_timeout_ns;
+  double time_scale;        // 1.0: leave the program's timers alone
+  uint32_t injection_count;
+  uint32_t reserved;
+  Injection injections[kMaxInjections];
+  // The CLI's pid: the process it started is the one whose parent this is.
+  // after:/every: timers run in that process only, not in its children.
+  int32_t cli_pid;
+  // Records the shim may use; 0 means kMaxRecords. Smaller only in tests
+  // (SIGSTORM_RECORD_LIMIT), to see the "dropped" path without 4096 findings.
+  uint32_t record_limit;
+  // Fuzzing (`sigstorm fuzz`, the in-process harness): FuzzFlags.
+  uint32_t fuzz;
+  uint32_t reserved3;
+};
+
+// A process of the run. The run may start any number of processes: the CLI
+// takes each ended process's entry out (its counts go to the report) and
+// frees the slot for the next one. kReady: the process may still run;
+// kEnded: the shim says it is gone (it exec'd under another pid's entry, or
+// its pid was taken by a new process of the run).
+struct Process {
+  std::atomic<uint32_t> state;  // RecordState
+  int32_t pid;
+  int32_t ppid;
+  uint32_t images;              // how many program images ran in it (exec keeps the entry)
+  uint64_t start_time;          // /proc/PID/stat starttime: tells exec from pid reuse
+  char exe[kModulePathLen];
+  std::atomic<uint64_t> fired[kMaxInjections];
+  std::atomic<uint64_t> calls[kMaxFunctions];  // hits per functions.def row
+  // from=handler specs whose clock started in this process (bit per spec).
+  std::atomic<uint32_t> started;
+  uint32_t reserved2;
+  // Signals whose kernel disposition is one of the shim's handlers (bit
+  // sig - 1). The CLI compares it with /proc/PID/status SigCgt: a caught
+  // signal missing here was installed with a raw rt_sigaction, unchecked.
+  std::atomic<uint64_t> expected_caught;
+};
+
+constexpr uint32_t kMaxActive = 512;
+
+// A thread running a handler, published for the CLI's hang watchdog: the
+// shim's own threads could hang with the program, the CLI cannot.
+struct Active {
+  std::atomic<uint64_t> since_ns;  // CLOCK_MONOTONIC at handler entry; 0: idle
+  std::atomic<int32_t> tid;        // owner thread; 0: slot free
+  int32_t pid;
+  int32_t signal;
+  std::atomic<int32_t> function;   // 1 + row of the interposed call in progress, 0: none
+  uint64_t handler;                // absolute address (symbolized via a Record)
+  // Handlers of fatal signals only: the handler placed at entry. A process
+  // that dies of that signal with the handler never returned (left by
+  // longjmp with the signal blocked) leaves nothing the CLI could place.
+  Frame handler_frame;
+};
+
+// The probe signal: the watchdog sends it to a hung thread, whose stack the
+// shim then records as a handler-hang finding.
+constexpr int kProbeSignalFromMax = 0;  // SIGRTMAX - this
+
+struct Header {
+  uint32_t magic;
+  uint32_t version;
+  uint32_t header_size;     // sizeof(Header), to catch mismatched builds
+  uint32_t reserved;
+  Config config;
+  std::atomic<uint32_t> next_record;
+  std::atomic<uint32_t> next_module;
+  std::atomic<uint32_t> next_process;  // slots used so far: readers look at [0, next_process)
+  std::atomic<uint32_t> reserved2;
+  std::atomic<uint64_t> dropped_records;    // findings that found no room
+  std::atomic<uint64_t> dropped_processes;
+  Module modules[kMaxModules];
+  Active active[kMaxActive];
+  Process processes[kMaxProcesses];
+  Record records[kMaxRecords];
+  // Fuzzing (Config::fuzz & kFuzzCoverage): hit counters, saturating at 255.
+  std::atomic<uint8_t> interleavings[kInterleavings];
+};
+
+constexpr size_t kFileSize = (sizeof(Header) + 4095) & ~size_t{4095};
+
+static_assert(std::atomic<uint32_t>::is_always_lock_free, "shared atomics");
+static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared atomics");
+
+// Environment the CLI sets for every process of the run.
+constexpr const char* kEnvRunFile = "SIGSTORM_RUN_FILE";
+
+// A process that may not open the run file (it dropped privileges and
+// exec'd: runuser, setpriv, gosu) asks the CLI for a descriptor of it over
+// an abstract unix socket named after the file; the CLI hands it only to
+// processes of the run. The name: '\0' "sigstorm:" PATH, cut to fit.
+constexpr uint32_t kRunSocketMax = 108;  // sizeof sockaddr_un::sun_path
+inline uint32_t run_socket_name(const char* run_file, char* out) {
+  const char prefix[] = "sigstorm:";
+  uint32_t n = 0;
+  out[n++] = 0;
+  for (const char* p = prefix; *p && n < kRunSocketMax; ++p) out[n++] = *p;
+  for (const char* p = run_file; *p && n < kRunSocketMax; ++p) out[n++] = *p;
+  return n;
+}
+
+}  // namespace sigstorm::wire
