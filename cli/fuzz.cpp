@@ -135,7 +135,7 @@ void reset(wire::Header& h, const wire::Config& config) {
   for (wire::Active& a : h.active) {
     a.since_ns.store(0, std::memory_order_relaxed);
     a.tid.store(0, std::memory_order_relaxed);
-    a.function.store(0, std::memory_order_relaxed);
+    a.function.store(-1, std::memory_order_relaxed);
   }
   h.dropped_records.store(0);
   h.dropped_processes.store(0);
@@ -293,7 +293,8 @@ class Runner {
       if (!is_error(kind) || !(h.config.checks & wire::check_bit(kind))) continue;
       o.error = true;
       o.kind = kind;
-      o.what = std::string(r.function_name, strnlen(r.function_name, wire::kNameLen));
+      if (r.function >= 0 && static_cast<size_t>(r.function) < functions().size())
+        o.what = std::string(functions()[r.function].name);
     }
     if (!o.error && s.watchdog) {
       for (const HangEvent& ev : s.watchdog->events())

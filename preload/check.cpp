@@ -48,7 +48,7 @@ void leave_abandoned_handlers(uintptr_t sp, const sigset_t* mask) {
     if (mask) now = *mask;
     else if (sys::sigprocmask(SIG_BLOCK, nullptr, &now) != 0) continue;
     if (!sigismember(&now, h.sig)) continue;
-    Finding f{wire::kLongjmpMask};
+    Observation f{wire::kLongjmpMask};
     f.sig = h.sig;
     f.handler = h.handler;
     f.site = (uintptr_t)h.handler;
@@ -64,7 +64,7 @@ CallScope::CallScope(int id, void* real_fn, void* caller, uint32_t chosen, CallF
   if (ts.depth > 0) {
     if (ts.in_call == 0 && !allowed(id) && check_enabled(wire::kUnsafeCall)) {
       const ActiveHandler& h = ts.active[(ts.depth < kMaxHandlerDepth ? ts.depth : kMaxHandlerDepth) - 1];
-      Finding f{wire::kUnsafeCall};
+      Observation f{wire::kUnsafeCall};
       f.sig = h.sig;
       f.fn = id;
       f.handler = h.handler;
@@ -77,7 +77,7 @@ CallScope::CallScope(int id, void* real_fn, void* caller, uint32_t chosen, CallF
     counted_ = true;
     if (ts.published) {
       // What the thread is blocked in, should the watchdog find it stuck.
-      prev_fn_ = ts.published->function.exchange(id + 1, std::memory_order_relaxed);
+      prev_fn_ = ts.published->function.exchange(id, std::memory_order_relaxed);
     }
     if (ts.handler_arm) on_handler_call();
   }

@@ -46,7 +46,7 @@ class CallScope {
  private:
   bool counted_ = false;
   bool eintr_ = false;
-  int prev_fn_ = 0;
+  int prev_fn_ = -1;
 };
 
 template <class F>

@@ -29,22 +29,18 @@ uint64_t mix(uint64_t h, uint64_t v) {
   return h;
 }
 
-uint64_t key_of(const Finding& f) {
+// The merge key of docs/DESIGN.md: kind, function, handler. Here the
+// function is the called one (fn), or for a crash the faulting instruction
+// (site), which the report names by its function.
+uint64_t key_of(const Observation& f) {
   uint64_t h = mix(0, f.kind);
-  h = mix(h, (uint64_t)f.fn + 1);
+  h = mix(h, (uint64_t)(f.fn + 1));
   h = mix(h, (uintptr_t)f.handler);
-  h = mix(h, f.site);
-  h = mix(h, (uint64_t)f.sig << 8 | (uint64_t)f.aux_signal);
+  if (f.kind == wire::kHandlerCrash) h = mix(h, f.site);
   return h ? h : 1;
 }
 
-void copy_name(char* dst, const char* src) {
-  uint32_t i = 0;
-  for (; src && src[i] && i < wire::kNameLen - 1; ++i) dst[i] = src[i];
-  dst[i] = 0;
-}
-
-int32_t append(const Finding& f, int tid) {
+int32_t append(const Observation& f, int tid) {
   wire::Header* run = g_run;
   const uint32_t limit = run->config.record_limit && run->config.record_limit < wire::kMaxRecords
                              ? run->config.record_limit
@@ -63,8 +59,7 @@ int32_t append(const Finding& f, int tid) {
   r.aux_signal = f.aux_signal;
   r.errno_before = f.errno_before;
   r.errno_after = f.errno_after;
-  r.function = f.fn >= 0 ? f.fn + 1 : 0;
-  copy_name(r.function_name, f.fn >= 0 ? kFnInfo[f.fn].name : nullptr);
+  r.function = f.fn;
   resolve_one((uintptr_t)f.handler, 0, &r.handler);
 
   RawStack raw;
@@ -83,7 +78,7 @@ int32_t append(const Finding& f, int tid) {
 
 }  // namespace
 
-void record(const Finding& f) {
+void record(const Observation& f) {
   if (!g_run) return;
   ThreadState& ts = t_state;
   if (ts.in_shim) return;  // a fault inside our own bookkeeping: let it be

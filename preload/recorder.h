@@ -8,7 +8,9 @@
 
 namespace sigstorm {
 
-struct Finding {
+// What a check saw, on its way into a wire::Record (the report's Finding is
+// made from records by the CLI).
+struct Observation {
   wire::Kind kind;
   int sig = 0;              // the signal whose handler ran
   int aux_signal = 0;       // crash: the fatal signal; reentrancy: the nested one
@@ -16,14 +18,14 @@ struct Finding {
   int errno_after = 0;
   int fn = -1;              // functions.def row, or -1
   void* handler = nullptr;  // the program's handler
-  uintptr_t site = 0;       // what makes two findings "the same": call site, fault pc
+  uintptr_t site = 0;       // the program's call site, or a crash's faulting instruction
   void* top = nullptr;      // a synthetic innermost frame (the called function), or null
   int skip_signal_frames = 0;
 };
 
 // Safe in any context, including a fault handler: no locks, no allocation,
 // errno preserved, signals blocked while it writes.
-void record(const Finding& f);
+void record(const Observation& f);
 
 // Registers this process in the run file (start-up, and in a fork child).
 void process_start();

@@ -28,7 +28,7 @@ void note_reentrancy(const ThreadState& ts, int sig, void* handler) {
   const int n = ts.depth < kMaxHandlerDepth ? ts.depth : kMaxHandlerDepth;
   for (int i = 0; i < n; ++i) {
     if (ts.active[i].handler != handler) continue;
-    Finding f{wire::kReentrancy};
+    Observation f{wire::kReentrancy};
     f.sig = ts.active[i].sig;
     f.aux_signal = sig;
     f.handler = handler;
@@ -41,7 +41,7 @@ void note_reentrancy(const ThreadState& ts, int sig, void* handler) {
 
 void note_crash(const ThreadState& ts, int fatal_sig) {
   const ActiveHandler& h = ts.active[(ts.depth < kMaxHandlerDepth ? ts.depth : kMaxHandlerDepth) - 1];
-  Finding f{wire::kHandlerCrash};
+  Observation f{wire::kHandlerCrash};
   f.sig = h.sig;
   f.aux_signal = fatal_sig;
   f.handler = h.handler;
@@ -143,7 +143,7 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
   ts.in_call = saved_in_call;
   ts.handler_arm = saved_arm;
   if (after != saved_errno && check_enabled(wire::kErrnoClobber)) {
-    Finding f{wire::kErrnoClobber};
+    Observation f{wire::kErrnoClobber};
     f.sig = sig;
     f.handler = handler;
     f.errno_before = saved_errno;

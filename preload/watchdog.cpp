@@ -44,7 +44,7 @@ void publish_handler_entry(int sig, void* handler) {
   a->handler = (uintptr_t)handler;
   if (escapes) resolve_one((uintptr_t)handler, 0, &a->handler_frame);
   else a->handler_frame = wire::Frame{};
-  a->function.store(0, std::memory_order_relaxed);
+  a->function.store(-1, std::memory_order_relaxed);
   a->since_ns.store(sys::now_ns(), std::memory_order_release);
 }
 
@@ -65,12 +65,12 @@ void hang_probe(int sig, siginfo_t* info, void* uc) {
   if (ts.depth <= 0) return;  // the handler finished while the probe was on its way
   const int saved_errno = errno;
   const ActiveHandler& h = ts.active[(ts.depth < kMaxHandlerDepth ? ts.depth : kMaxHandlerDepth) - 1];
-  Finding f{wire::kHandlerHang};
+  Observation f{wire::kHandlerHang};
   f.sig = h.sig;
   f.handler = h.handler;
   f.site = (uintptr_t)h.handler;
   f.skip_signal_frames = 1;  // start where the thread is stuck
-  if (ts.published) f.fn = ts.published->function.load(std::memory_order_relaxed) - 1;
+  if (ts.published) f.fn = ts.published->function.load(std::memory_order_relaxed);
   record(f);
   errno = saved_errno;
 }

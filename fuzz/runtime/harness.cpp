@@ -178,8 +178,8 @@ bool counts(const wire::Record& r) {
   if (r.kind == 0 || r.kind >= wire::kKindCount) return false;
   const auto kind = static_cast<wire::Kind>(r.kind);
   if (!(g_checks & wire::check_bit(kind))) return false;
-  if (kind == wire::kUnsafeCall && r.function > 0 && static_cast<size_t>(r.function) <= functions().size() &&
-      allowed_in_handler(functions()[r.function - 1], g_policy))
+  if (kind == wire::kUnsafeCall && r.function >= 0 && static_cast<size_t>(r.function) < functions().size() &&
+      allowed_in_handler(functions()[r.function], g_policy))
     return false;
   return is_error(kind) || g_warnings_are_errors;
 }

@@ -10,36 +10,22 @@ struct KindInfo {
   std::string_view name;
   bool error;
   std::string_view title;
-  std::string_view description;
+  std::string_view help;
+  std::string_view json;
 };
 
-constexpr std::array<KindInfo, 6> kKinds{{
-    {wire::kUnsafeCall, "unsafe-call", true,
-     "Async-signal-unsafe call in a signal handler",
-     "A function outside the POSIX async-signal-safe list (signal-safety(7)) was called while a "
-     "signal handler ran on that thread."},
-    {wire::kErrnoClobber, "errno-clobber", true,
-     "Signal handler changes errno",
-     "A signal handler returned with errno different from its value at entry."},
-    {wire::kReentrancy, "reentrancy", false,
-     "Signal handler re-entered on the same thread",
-     "A signal handler was entered again on a thread while it was already running there."},
-    {wire::kHandlerHang, "handler-hang", true,
-     "Signal handler hangs",
-     "A signal handler ran longer than --hang-timeout (usually a deadlock)."},
-    {wire::kHandlerCrash, "handler-crash", true,
-     "Fatal signal inside a signal handler",
-     "A fatal signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) was raised while a signal handler "
-     "ran."},
-    {wire::kLongjmpMask, "longjmp-mask", true,
-     "longjmp out of a signal handler leaves the signal blocked",
-     "A signal handler was left by a jump that kept its signal blocked (longjmp instead of "
-     "siglongjmp)."},
-}};
+constexpr bool error = true, warning = false;
+constexpr KindInfo kKinds[] = {
+#define SIGSTORM_KIND(id, ident, name, severity, title, help, json) {wire::ident, name, severity, title, help, json},
+#include "inject/wire/kinds.def"
+};
 
-constexpr std::array<wire::Kind, 6> kAllKinds{wire::kUnsafeCall,   wire::kErrnoClobber,
-                                              wire::kReentrancy,   wire::kHandlerHang,
-                                              wire::kHandlerCrash, wire::kLongjmpMask};
+constexpr std::array<wire::Kind, std::size(kKinds)> kAllKinds = [] {
+  std::array<wire::Kind, std::size(kKinds)> a{};
+  for (size_t i = 0; i < std::size(kKinds); ++i) a[i] = kKinds[i].kind;
+  return a;
+}();
+static_assert(std::size(kKinds) == wire::kKindCount - 1, "kinds are numbered 1..N without gaps");
 
 const KindInfo* info(wire::Kind kind) {
   for (const auto& k : kKinds)
@@ -74,9 +60,21 @@ std::string_view kind_title(wire::Kind kind) {
   return k ? k->title : std::string_view{};
 }
 
-std::string_view kind_description(wire::Kind kind) {
+std::string_view kind_help(wire::Kind kind) {
   const KindInfo* k = info(kind);
-  return k ? k->description : std::string_view{};
+  return k ? k->help : std::string_view{};
+}
+
+std::string_view kind_json_fields(wire::Kind kind) {
+  const KindInfo* k = info(kind);
+  return k ? k->json : std::string_view{};
+}
+
+std::string kinds_markdown() {
+  std::string out = "| finding | severity | what went wrong |\n| --- | --- | --- |\n";
+  for (const auto& k : kKinds)
+    out += "| `" + std::string(k.name) + "` | " + (k.error ? "error" : "warning") + " | " + std::string(k.help) + " |\n";
+  return out;
 }
 
 ChecksResult parse_checks(std::string_view list) {

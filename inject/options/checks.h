@@ -1,5 +1,5 @@
-// The finding kinds of ../shared/contract.md: names, severities, descriptions,
-// and the --check list.
+// The finding kinds (inject/wire/kinds.def) as data for the CLI: names,
+// severities, titles, help, and the --check list.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -24,10 +24,14 @@ std::optional<wire::Kind> parse_kind(std::string_view text);
 std::string_view severity_name(wire::Kind kind);
 bool is_error(wire::Kind kind);
 
-// One sentence: what the finding means (for SARIF rules and the HTML page).
-std::string_view kind_description(wire::Kind kind);
+// What went wrong and why it matters (README table, SARIF help).
+std::string_view kind_help(wire::Kind kind);
 // A short title ("Async-signal-unsafe call in a signal handler").
 std::string_view kind_title(wire::Kind kind);
+// The fields a JSON finding of this kind adds ("errno_before, errno_after").
+std::string_view kind_json_fields(wire::Kind kind);
+// The README's findings table, generated (a unit test keeps them equal).
+std::string kinds_markdown();
 
 struct ChecksResult {
   bool ok = false;

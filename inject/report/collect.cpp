@@ -65,10 +65,10 @@ std::string message_for(const wire::Record& r, const Finding& f, uint64_t hang_t
       // The interposed call the handler made and never returned from says
       // more than the futex at the top of the stack.
       const auto table = functions();
-      if (r.function > 0 && (size_t)r.function <= table.size())
-        m += "; blocked in " + std::string(table[r.function - 1].name) + " called from the handler";
+      if (r.function >= 0 && (size_t)r.function < table.size())
+        m += "; blocked in " + std::string(table[r.function].name) + " called from the handler";
       if (!f.stack.empty() && f.stack.front().function && f.stack.front().function != f.handler)
-        m += (r.function > 0 ? ", at " : "; stuck in ") + *f.stack.front().function;
+        m += (r.function >= 0 ? ", at " : "; stuck in ") + *f.stack.front().function;
       return m;
     }
     case wire::kHandlerCrash:
@@ -218,9 +218,9 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer, const Process
     }
     switch (kind) {
       case wire::kUnsafeCall: {
-        std::string name = bounded(r.function_name);
-        if (name.empty() && r.function > 0 && static_cast<size_t>(r.function) <= functions().size())
-          name = std::string(functions()[r.function - 1].name);
+        std::string name;
+        if (r.function >= 0 && static_cast<size_t>(r.function) < functions().size())
+          name = std::string(functions()[r.function].name);
         if (!name.empty()) f.function = name;
         else if (!f.stack.empty()) f.function = f.stack.front().function;
         // Frame 0 is the called function itself: name it as the program

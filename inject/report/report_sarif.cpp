@@ -101,7 +101,9 @@ std::string write_sarif(const Report& r, std::string_view base_dir) {
         {"id", kind_name(k)},
         {"name", rule_name(kind_name(k))},
         {"shortDescription", json{{"text", kind_title(k)}}},
-        {"fullDescription", json{{"text", kind_description(k)}}},
+        {"fullDescription", json{{"text", kind_help(k)}}},
+        {"help", json{{"text", std::string(kind_title(k)) + ": " + std::string(kind_help(k)) + "."},
+                      {"markdown", "**" + std::string(kind_title(k)) + "**: " + std::string(kind_help(k)) + "."}}},
         {"defaultConfiguration", json{{"level", severity_name(k)}}},
         {"helpUri", std::string(kInformationUri)},
     });

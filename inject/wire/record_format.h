@@ -25,18 +25,18 @@ constexpr uint32_t kMaxProcesses = 512;
 constexpr uint32_t kMaxInjections = 32;
 constexpr uint32_t kMaxFunctions = 256;
 constexpr uint32_t kSpecTextLen = 120;
-constexpr uint32_t kNameLen = 48;
 
-// Finding kinds, in the contract's order. Values are part of the file format.
+// Functions are named by their row of inject/wire/functions.def everywhere
+// (the shim's FnId, the engine's function_index), -1 for none; a call:*
+// injection has -1 too.
+
+// Finding kinds (inject/wire/kinds.def). Values are part of the file format.
 enum Kind : uint32_t {
-  kUnsafeCall = 1,
-  kErrnoClobber = 2,
-  kReentrancy = 3,
-  kHandlerHang = 4,
-  kHandlerCrash = 5,
-  kLongjmpMask = 6,
-  kKindCount = 7,
+#define SIGSTORM_KIND(id, ident, ...) ident = id,
+#include "inject/wire/kinds.def"
+  kKindEnd,
 };
+constexpr uint32_t kKindCount = kKindEnd;  // one past the last kind
 
 // One bit per check in Config::checks: bit (kind - 1).
 constexpr uint32_t check_bit(Kind k) { return 1u << (k - 1); }
@@ -74,9 +74,8 @@ struct Record {
   int32_t aux_signal;    // handler-crash: the fatal signal; reentrancy: the nested signal
   int32_t errno_before;  // errno-clobber
   int32_t errno_after;
-  int32_t function;      // 1 + row of inject/wire/functions.def, 0 if none
+  int32_t function;      // row of inject/wire/functions.def, -1 if none
   uint32_t nframes;
-  char function_name[kNameLen];
   Frame handler;         // the program's handler function
   std::atomic<uint64_t> count;
   Frame frames[kMaxFrames];  // innermost first
@@ -181,7 +180,7 @@ struct Active {
   std::atomic<int32_t> tid;        // owner thread; 0: slot free
   int32_t pid;
   int32_t signal;
-  std::atomic<int32_t> function;   // 1 + row of the interposed call in progress, 0: none
+  std::atomic<int32_t> function;   // row of the interposed call in progress, -1: none
   uint64_t handler;                // absolute address (symbolized via a Record)
   // Handlers of fatal signals only: the handler placed at entry. A process
   // that dies of that signal with the handler never returned (left by

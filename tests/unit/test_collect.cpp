@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "inject/report/collect.h"
+#include "inject/options/functions.h"
 #include "inject/error.h"
 #include "inject/run/run_file.h"
 
@@ -84,7 +85,7 @@ class Collect : public ::testing::Test {
     r.pid = pid;
     r.tid = tid;
     r.signal = sig;
-    set(r.function_name, function);
+    r.function = *function ? function_index(function).value_or(-1) : -1;
     r.handler = wire::Frame{handler_offset, 1, 0};
     r.count.store(1);
     r.nframes = 2;

@@ -1,6 +1,8 @@
 // Finding kinds: names, severities, the --check list.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "inject/options/checks.h"
 
 namespace sigstorm {
@@ -14,7 +16,7 @@ TEST(Checks, NamesRoundTripInContractOrder) {
     EXPECT_EQ(kind_name(all_kinds()[i]), want[i]);
     EXPECT_EQ(parse_kind(want[i]), all_kinds()[i]);
     EXPECT_EQ(static_cast<size_t>(all_kinds()[i]), i + 1);
-    EXPECT_FALSE(kind_description(all_kinds()[i]).empty());
+    EXPECT_FALSE(kind_help(all_kinds()[i]).empty());
     EXPECT_FALSE(kind_title(all_kinds()[i]).empty());
   }
   EXPECT_EQ(parse_kind("unsafe_call"), std::nullopt);
@@ -57,3 +59,17 @@ TEST(Checks, ParseErrorsNameTheOffendingItem) {
 
 }  // namespace
 }  // namespace sigstorm
+
+// README.md's findings table is the kinds table, row for row.
+TEST(Kinds, ReadmeTableComesFromTheTable) {
+  std::ifstream in(std::string(SIGSTORM_SOURCE_DIR) + "/README.md");
+  ASSERT_TRUE(in) << "README.md";
+  std::string line, table;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("| finding | severity |", 0) == 0) inside = true;
+    if (inside && line.empty()) break;
+    if (inside) table += line + "\n";
+  }
+  EXPECT_EQ(table, sigstorm::kinds_markdown()) << "update README.md's findings table from inject/wire/kinds.def";
+}
