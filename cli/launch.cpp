@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "inject/options/duration.h"
+#include "inject/run/supervisor.h"
 #include "inject/error.h"
 #include "inject/options/number.h"
 #include "inject/wire/record_format.h"
@@ -32,15 +33,9 @@ uint64_t duration_option(const char* option, const std::string& text) {
   return *ns;
 }
 
-uint64_t now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
 uint64_t random_seed() {
   uint32_t v = 0;
-  if (getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v)) v = static_cast<uint32_t>(now_ns() ^ getpid());
+  if (getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v)) v = static_cast<uint32_t>(monotonic_ns() ^ getpid());
   return v;
 }
 
@@ -103,33 +98,9 @@ std::vector<std::string> child_environment(const std::string& shim, const std::s
   return env;
 }
 
-namespace {
-
-std::vector<char*> pointers(std::vector<std::string>& v) {
-  std::vector<char*> out;
-  for (auto& s : v) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
-}  // namespace
-
-ExecImage::ExecImage(std::string path, std::vector<std::string> argv, std::vector<std::string> env)
-    : path_(std::move(path)), argv_(std::move(argv)), env_(std::move(env)) {
-  sh_ = {"/bin/sh", path_};
-  sh_.insert(sh_.end(), argv_.begin() + 1, argv_.end());
-  argv_p_ = pointers(argv_);
-  env_p_ = pointers(env_);
-  sh_p_ = pointers(sh_);
-}
-
-void ExecImage::exec(int err_fd) const {
-  execve(path_.c_str(), argv_p_.data(), env_p_.data());
-  if (errno == ENOEXEC) execve("/bin/sh", sh_p_.data(), env_p_.data());
-  const int err = errno;
-  ssize_t unused = write(err_fd, &err, sizeof err);
-  (void)unused;
-  _exit(127);
+std::string current_dir() {
+  char buf[PATH_MAX];
+  return getcwd(buf, sizeof buf) ? std::string(buf) : std::string();
 }
 
 }  // namespace sigstorm::cli

@@ -1,6 +1,5 @@
 // What `sigstorm run` and `sigstorm fuzz` share to start a program under the
-// shim: options that are durations, the seed, where the shim is, the child's
-// environment.
+// shim: the option parsers, where the shim is, the child's environment.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -19,29 +18,13 @@ uint64_t seed_option(const std::optional<std::string>& text);
 double time_scale_option(const std::string& text);
 // --error-exitcode N (0..255). Throws Error.
 int exitcode_option(const std::string& text);
-uint64_t now_ns();  // CLOCK_MONOTONIC
 // libsigstorm.so: $SIGSTORM_SHIM, else ../lib/ beside this binary. Throws Error.
 std::string shim_path();
 // This process's environment with the shim first in LD_PRELOAD and the run
 // file named.
 std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file);
 
-// What a forked child execs, built before the fork so that nothing
-// allocates after it: PATH with ARGV and ENV, or `/bin/sh PATH ARGV[1..]`
-// for a script without #! (as execvp does).
-class ExecImage {
- public:
-  ExecImage(std::string path, std::vector<std::string> argv, std::vector<std::string> env);
-  ExecImage(const ExecImage&) = delete;
-  ExecImage& operator=(const ExecImage&) = delete;
-  // In the child: execs. When that fails, writes errno to ERR_FD (the
-  // parent's exec pipe) and exits 127.
-  [[noreturn]] void exec(int err_fd) const;
-
- private:
-  std::string path_;
-  std::vector<std::string> argv_, env_, sh_;
-  std::vector<char*> argv_p_, env_p_, sh_p_;
-};
+// The working directory (source paths in reports are shown relative to it).
+std::string current_dir();
 
 }  // namespace sigstorm::cli

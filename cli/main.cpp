@@ -10,6 +10,8 @@
 #include <iostream>
 
 #include "cli/fuzz.h"
+#include "cli/launch.h"
+#include "cli/output.h"
 #include "cli/run.h"
 #include "inject/error.h"
 #include "inject/options/functions.h"
@@ -64,11 +66,6 @@ std::string read_file(const std::string& path) {
   return data;
 }
 
-std::string current_dir() {
-  char buf[4096];
-  return getcwd(buf, sizeof buf) ? std::string(buf) : std::string();
-}
-
 constexpr const char* kRunFooter = R"(
 Usage: sigstorm run [OPTIONS] [--] PROGRAM [ARGS...]
 
@@ -99,49 +96,10 @@ int main(int argc, char** argv) {
   app.footer("Run `sigstorm SUBCOMMAND --help` for the options of each subcommand.");
 
   // ---- run ----
-  sigstorm::cli::RunOptions ro;
-  std::optional<std::string> checks, report_path, format, seed, timeout, time_scale;
+  sigstorm::cli::Options ro;
   CLI::App* run = app.add_subcommand("run", "Run PROGRAM with libsigstorm.so preloaded and report findings");
   run->footer(kRunFooter);
-  run->add_option("-i,--inject", ro.injects, "Inject signals at SPEC (grammar below); repeatable")
-      ->type_name("SPEC")
-      ->allow_extra_args(false);
-  run->add_option("--check", checks,
-                  "Comma list of checks to run (default all): unsafe-call, errno-clobber, reentrancy, "
-                  "handler-hang, handler-crash, longjmp-mask")
-      ->type_name("LIST");
-  run->add_option("-o,--report", report_path,
-                  "Write the report to FILE instead of a text summary on stderr; nothing is then added "
-                  "to the program's stdout or stderr")
-      ->type_name("FILE");
-  run->add_option("--format", format,
-                  "Report format: text, json, sarif or html (default text, or from FILE's extension: "
-                  ".json, .sarif, .html, .txt)")
-      ->type_name("FORMAT");
-  run->add_option("--seed", seed,
-                  "Seed for every random choice (default: random, printed in the report); replays a run")
-      ->type_name("N");
-  run->add_option("--hang-timeout", ro.hang_timeout,
-                  "A handler running longer than DUR is a handler-hang finding (default 2s)")
-      ->type_name("DUR");
-  run->add_option("--timeout", timeout, "End the whole run after DUR (SIGKILL) and say so in the report")
-      ->type_name("DUR");
-  run->add_option("--error-exitcode", ro.error_exitcode,
-                  "Exit status when an error finding was made (default 66)")
-      ->type_name("N");
-  run->add_option("--time-scale", time_scale,
-                  "Scale the program's alarm/setitimer/timer_settime/ualarm durations by F (>0, e.g. 0.001)")
-      ->type_name("F");
-  run->add_option("--policy", ro.policy,
-                  "Which calls a handler may make: posix (default) = only POSIX async-signal-safe "
-                  "functions (signal-safety(7)); linux = also plain system calls in glibc "
-                  "(nanosleep, usleep, readv, ...)")
-      ->type_name("posix|linux");
-  run->add_option("PROGRAM", ro.command,
-                  "The program and its arguments, after '--' or after the last sigstorm option; "
-                  "options after PROGRAM are its own")
-      ->type_name("[ARGS]");
-  run->positionals_at_end();
+  sigstorm::cli::add_options(run, ro, sigstorm::cli::kRun);
 
   // ---- points ----
   std::string points_format = "text";
@@ -176,15 +134,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (run->parsed()) {
-      ro.checks = checks;
-      ro.report_path = report_path;
-      ro.format = format;
-      ro.seed = seed;
-      ro.timeout = timeout;
-      ro.time_scale = time_scale;
-      return sigstorm::cli::run(ro);
-    }
+    if (run->parsed()) return sigstorm::cli::run(ro);
     if (fuzz->parsed()) return sigstorm::cli::fuzz_command();
     if (points->parsed()) {
       if (points_format == "text") std::cout << sigstorm::points_text();
@@ -206,7 +156,7 @@ int main(int argc, char** argv) {
       std::optional<sigstorm::cli::OutputFile> out;
       if (report_out) out.emplace(*report_out);
       const sigstorm::Report r = sigstorm::read_json_report(read_file(report_in), report_in);
-      const std::string text = sigstorm::write_report(r, fmt, current_dir());
+      const std::string text = sigstorm::write_report(r, fmt, sigstorm::cli::current_dir());
       if (out) {
         out->commit(text);
       } else if (!sigstorm::cli::write_all(STDOUT_FILENO, text)) {

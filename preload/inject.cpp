@@ -180,7 +180,7 @@ void start_timer_thread() {
   // Born with every signal blocked: the program's signals never land here.
   sigset_t all, old;
   sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
+  sys::sigprocmask(SIG_SETMASK, &all, &old);  // raw: pthread_sigmask is our own wrapper
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -190,7 +190,7 @@ void start_timer_thread() {
   g_timer_running = pthread_create(&t, &attr, timer_main, nullptr) == 0;
   t_state.in_shim--;
   pthread_attr_destroy(&attr);
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  sys::sigprocmask(SIG_SETMASK, &old, nullptr);
 }
 
 }  // namespace

@@ -38,6 +38,7 @@
 #include "inject/fuzz/schedule.h"
 #include "inject/options/signals.h"
 #include "inject/report/symbolize.h"
+#include "inject/run/watchdog.h"
 
 // Interleaving coverage for libFuzzer: it reads this section after every
 // input as extra coverage (one feature per counter bucket).
@@ -249,37 +250,20 @@ bool counts(const Finding& f) {
   std::abort();
 }
 
-// Probes a handler stuck longer than the hang timeout (the shim records its
-// stack), then reports: the scenario would otherwise hang the fuzzer.
+// The run's hang watchdog (inject/run/watchdog.h) on a thread of its own:
+// a handler stuck longer than the hang timeout is probed (the shim records
+// its stack), then reported, since the scenario would hang the fuzzer.
 void watchdog_main() {
-  const int probe = SIGRTMAX - wire::kProbeSignalFromMax;
-  const uint64_t interval = std::clamp<uint64_t>(g_hang_ns / 8, 1'000'000ull, 100'000'000ull);
+  HangWatchdog watchdog([] { return static_cast<const wire::Header*>(g_hdr); }, g_hang_ns, true,
+                        [](const HangEvent& ev) {
+                          std::optional<Finding> extra;
+                          if (!ev.recorded)
+                            extra = hang_finding_without_stack(ev.pid, ev.tid, ev.signal, std::nullopt, g_hang_ns);
+                          report_and_abort(std::move(extra));
+                        });
   for (;;) {
-    sleep_ns(interval);
-    if (!g_in_scenario.load(std::memory_order_acquire)) continue;
-    const uint64_t now = now_ns();
-    for (const wire::Active& a : g_hdr->active) {
-      const int tid = a.tid.load(std::memory_order_acquire);
-      const uint64_t since = a.since_ns.load(std::memory_order_acquire);
-      if (tid == 0 || since == 0 || now < since || now - since < g_hang_ns) continue;
-      if (!g_in_scenario.load(std::memory_order_acquire)) break;
-      const int pid = a.pid;
-      const int sig = a.signal;
-      if (syscall(SYS_tgkill, pid, tid, probe) != 0) continue;
-      bool recorded = false;
-      for (int wait = 0; wait < 100 && !recorded; ++wait) {
-        sleep_ns(10'000'000ull);
-        const uint32_t n = std::min(g_hdr->next_record.load(std::memory_order_acquire), wire::kMaxRecords);
-        for (uint32_t i = g_mark.load(); i < n && !recorded; ++i) {
-          const wire::Record& r = g_hdr->records[i];
-          recorded = r.state.load(std::memory_order_acquire) == wire::kReady && r.kind == wire::kHandlerHang &&
-                     r.tid == tid;
-        }
-      }
-      std::optional<Finding> extra;
-      if (!recorded) extra = hang_finding_without_stack(pid, tid, sig, std::nullopt, g_hang_ns);
-      report_and_abort(std::move(extra));
-    }
+    sleep_ns(watchdog.interval_ns());
+    if (g_in_scenario.load(std::memory_order_acquire)) watchdog.poll(now_ns(), g_mark.load());
   }
 }
 

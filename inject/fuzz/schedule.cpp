@@ -1,5 +1,7 @@
 #include "inject/fuzz/schedule.h"
 
+#include "inject/options/replay.h"
+
 #include <algorithm>
 
 #include "inject/error.h"
@@ -262,12 +264,9 @@ Schedule minimize(Schedule s, const std::function<bool(const Schedule&)>& reprod
 
 std::string reproducer_line(uint64_t seed, const std::vector<std::string>& extra, const Schedule& schedule,
                             const std::vector<std::string>& argv) {
-  std::string line = "sigstorm run --seed " + std::to_string(seed);
-  for (const std::string& e : extra) line += " " + shell_quote(e);
-  for (const wire::Injection& inj : schedule) line += " --inject " + shell_quote(inj.text);
-  line += " --";
-  for (const std::string& a : argv) line += " " + shell_quote(a);
-  return line;
+  std::vector<std::string> specs;
+  for (const wire::Injection& inj : schedule) specs.emplace_back(inj.text);
+  return replay_line(seed, extra, specs, argv);
 }
 
 }  // namespace sigstorm

@@ -7,7 +7,7 @@
 #include "inject/options/checks.h"
 #include "inject/options/duration.h"
 #include "inject/report/report.h"
-#include "inject/options/shell_quote.h"
+#include "inject/options/replay.h"
 
 namespace sigstorm {
 namespace {
@@ -35,27 +35,16 @@ std::string frame_line(size_t i, const StackFrame& f, std::string_view base_dir)
 }
 
 std::string replay_command(const Report& r) {
-  std::string cmd = "sigstorm run --seed " + std::to_string(r.seed);
-  std::vector<std::string> all;
-  for (wire::Kind k : all_kinds()) all.emplace_back(kind_name(k));
-  if (!r.checks.empty() && r.checks != all) {
-    std::string list;
-    for (const auto& c : r.checks) list += (list.empty() ? "" : ",") + c;
-    cmd += " --check " + shell_quote(list);
-  }
-  if (r.policy != "posix") cmd += " --policy " + shell_quote(r.policy);
-  if (r.hang_timeout_ns && r.hang_timeout_ns != 2'000'000'000ull)
-    cmd += " --hang-timeout " + format_duration(r.hang_timeout_ns);
-  if (r.timeout_ns) cmd += " --timeout " + format_duration(*r.timeout_ns);
-  if (r.time_scale != 1.0) {
-    char buf[64];
-    auto res = std::to_chars(buf, buf + sizeof buf, r.time_scale);  // shortest exact form
-    cmd += " --time-scale " + std::string(buf, res.ptr);
-  }
-  for (const auto& inj : r.injections) cmd += " --inject " + shell_quote(inj.spec);
-  cmd += " --";
-  for (const auto& a : r.argv) cmd += " " + shell_quote(a);
-  return cmd;
+  uint32_t checks = 0;
+  for (const auto& c : r.checks)
+    if (auto k = parse_kind(c)) checks |= wire::check_bit(*k);
+  if (r.checks.empty()) checks = wire::kAllChecks;
+  std::vector<std::string> specs;
+  for (const auto& inj : r.injections) specs.push_back(inj.spec);
+  return replay_line(r.seed,
+                     replay_options(checks, r.policy == "linux" ? wire::kPolicyLinux : wire::kPolicyPosix,
+                                    r.hang_timeout_ns, r.timeout_ns, r.time_scale),
+                     specs, r.argv);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "inject/error.h"
+#include "inject/run/run_file.h"
 
 namespace sigstorm {
 namespace {
@@ -16,20 +17,39 @@ constexpr uint64_t kProbeWaitNs = 1'000'000'000ull;
 
 }  // namespace
 
+HangWatchdog::HangWatchdog(HeaderSource header, uint64_t hang_timeout_ns, bool enabled, EndRun end)
+    : header_(std::move(header)),
+      timeout_ns_(hang_timeout_ns),
+      enabled_(enabled && hang_timeout_ns > 0),
+      end_(std::move(end)) {}
+
 HangWatchdog::HangWatchdog(const RunFile& run_file, uint64_t hang_timeout_ns, pid_t child, bool enabled)
-    : run_file_(run_file), timeout_ns_(hang_timeout_ns), child_(child), enabled_(enabled && hang_timeout_ns > 0) {}
+    : HangWatchdog(
+          [&run_file]() -> const wire::Header* {
+            try {
+              return &run_file.read();
+            } catch (const Error&) {
+              return nullptr;
+            }
+          },
+          hang_timeout_ns, enabled, nullptr) {
+  child_ = child;
+  // The run is ended, not left hanging.
+  end_ = [this](const HangEvent& ev) {
+    kill(ev.pid, SIGKILL);
+    if (child_ > 0 && ev.pid != child_) kill(child_, SIGKILL);
+  };
+}
 
 uint64_t HangWatchdog::interval_ns() const {
   return std::clamp<uint64_t>(timeout_ns_ / 8, 1'000'000ull, 100'000'000ull);
 }
 
-void HangWatchdog::poll(uint64_t now) {
+void HangWatchdog::poll(uint64_t now, uint32_t first_record) {
   if (!enabled_) return;
-  const wire::Header* h = nullptr;
-  try {
-    h = &run_file_.read();
-  } catch (const Error&) {
-    enabled_ = false;  // the run file is broken; collect() will say so
+  const wire::Header* h = header_();
+  if (!h) {
+    enabled_ = false;  // the run memory is broken; the report will say so
     return;
   }
   const int probe = SIGRTMAX - wire::kProbeSignalFromMax;
@@ -50,20 +70,14 @@ void HangWatchdog::poll(uint64_t now) {
   }
   for (HangEvent& ev : events_) {
     if (ev.ended) continue;
-    if (!ev.recorded) {
-      for (const wire::Record& r : h->records) {
-        if (r.state.load(std::memory_order_acquire) == wire::kReady && r.kind == wire::kHandlerHang &&
-            r.tid == ev.tid && r.pid == ev.pid) {
-          ev.recorded = true;
-          break;
-        }
-      }
+    for (uint32_t i = first_record; i < wire::kMaxRecords && !ev.recorded; ++i) {
+      const wire::Record& r = h->records[i];
+      ev.recorded = r.state.load(std::memory_order_acquire) == wire::kReady && r.kind == wire::kHandlerHang &&
+                    r.tid == ev.tid && r.pid == ev.pid;
     }
     if (ev.recorded || now - ev.probed_ns >= kProbeWaitNs) {
-      // The run is ended, not left hanging.
-      kill(ev.pid, SIGKILL);
-      if (child_ > 0 && ev.pid != child_) kill(child_, SIGKILL);
       ev.ended = true;
+      if (end_) end_(ev);
     }
   }
 }

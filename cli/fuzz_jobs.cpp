@@ -1,0 +1,179 @@
+#include "cli/fuzz_jobs.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "cli/launch.h"
+#include "inject/error.h"
+#include "inject/options/checks.h"
+#include "inject/options/functions.h"
+#include "inject/run/pipeline.h"
+
+namespace sigstorm::cli {
+namespace {
+
+// Back to an empty run (modules stay: the same files get the same indexes).
+void reset(wire::Header& h, const wire::Config& config) {
+  const uint32_t nr = std::min(h.next_record.load(), wire::kMaxRecords);
+  for (uint32_t i = 0; i < nr; ++i) h.records[i].state.store(wire::kFree, std::memory_order_relaxed);
+  h.next_record.store(0);
+  const uint32_t np = std::min(h.next_process.load(), wire::kMaxProcesses);
+  for (uint32_t i = 0; i < np; ++i) {
+    wire::Process& p = h.processes[i];
+    p.state.store(wire::kFree, std::memory_order_relaxed);
+    for (auto& f : p.fired) f.store(0, std::memory_order_relaxed);
+    for (auto& c : p.calls) c.store(0, std::memory_order_relaxed);
+    p.started.store(0, std::memory_order_relaxed);
+    p.expected_caught.store(0, std::memory_order_relaxed);
+    p.images = 0;
+  }
+  h.next_process.store(0);
+  for (wire::Active& a : h.active) {
+    a.since_ns.store(0, std::memory_order_relaxed);
+    a.tid.store(0, std::memory_order_relaxed);
+    a.function.store(-1, std::memory_order_relaxed);
+  }
+  h.dropped_records.store(0);
+  h.dropped_processes.store(0);
+  std::memset(reinterpret_cast<void*>(h.interleavings), 0, sizeof h.interleavings);
+  h.config = config;
+}
+
+}  // namespace
+
+struct FuzzJobs::Job {
+  explicit Job(const wire::Config& c) : file(RunFile::create(c)) {}
+  RunFile file;
+  std::unique_ptr<Supervisor> supervisor;
+  Outcome outcome;
+  Schedule schedule;
+  std::vector<std::string> env;
+};
+
+FuzzJobs::FuzzJobs(std::string program, std::string path, std::vector<std::string> argv, std::string shim,
+                   wire::Config base)
+    : program_(std::move(program)),
+      path_(std::move(path)),
+      argv_(std::move(argv)),
+      shim_(std::move(shim)),
+      base_(base),
+      gate_({SIGINT, SIGTERM, SIGHUP}, false) {
+  null_fd_ = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+}
+
+FuzzJobs::~FuzzJobs() {
+  jobs_.clear();  // supervisors kill what still runs
+  if (null_fd_ >= 0) ::close(null_fd_);
+}
+
+void FuzzJobs::set_jobs(size_t n) {
+  while (jobs_.size() < n) {
+    jobs_.push_back(std::make_unique<Job>(base_));
+    jobs_.back()->env = child_environment(shim_, jobs_.back()->file.path());
+  }
+}
+
+bool FuzzJobs::busy(size_t i) const { return jobs_[i]->supervisor && jobs_[i]->supervisor->running(); }
+const wire::Header& FuzzJobs::header(size_t i) const { return jobs_[i]->file.read(); }
+const Schedule& FuzzJobs::schedule(size_t i) const { return jobs_[i]->schedule; }
+
+void FuzzJobs::launch(size_t i, const Schedule& schedule, uint32_t fuzz_flags) {
+  Job& j = *jobs_[i];
+  wire::Config c = base_;
+  c.fuzz = fuzz_flags;
+  c.injection_count = static_cast<uint32_t>(schedule.size());
+  for (size_t k = 0; k < schedule.size() && k < wire::kMaxInjections; ++k) c.injections[k] = schedule[k];
+  c.cli_pid = getpid();
+  reset(const_cast<wire::Header&>(j.file.read()), c);
+  j.schedule = schedule;
+  SupervisorOptions o;
+  o.hang_timeout_ns = base_.hang_timeout_ns;
+  o.hang_check = (base_.checks & wire::check_bit(wire::kHandlerHang)) != 0;
+  if (run_timeout_ns_) o.timeout_ns = run_timeout_ns_;
+  o.own_group = true;  // the whole tree goes at the end of the run
+  o.stdio_fd = null_fd_;
+  o.no_aslr = fuzz_flags != 0;  // stable addresses make call sites comparable from run to run
+  o.audit = false;
+  o.wait_exec = false;
+  j.supervisor = std::make_unique<Supervisor>(j.file, gate_, o);
+  const ExecImage image(path_, argv_, j.env);
+  j.supervisor->start(image, program_);
+}
+
+int FuzzJobs::wait_any() {
+  for (;;) {
+    std::vector<Supervisor*> running;
+    const uint64_t now = monotonic_ns();
+    for (size_t i = 0; i < jobs_.size(); ++i) {
+      Job& j = *jobs_[i];
+      if (!j.supervisor || !j.supervisor->running()) continue;
+      if (j.supervisor->step(now)) {
+        j.outcome = j.supervisor->finish();
+        return static_cast<int>(i);
+      }
+      running.push_back(j.supervisor.get());
+    }
+    if (running.empty() || interrupted_) return -1;
+    if (const int sig = wait_for_step(gate_, running)) interrupted_ = sig;
+  }
+}
+
+void FuzzJobs::stop(size_t i) {
+  Job& j = *jobs_[i];
+  if (!j.supervisor || !j.supervisor->running()) return;
+  j.supervisor->stop();
+  j.outcome = j.supervisor->finish();
+}
+
+std::vector<ProcessEntry> FuzzJobs::processes(size_t i) const {
+  const Job& j = *jobs_[i];
+  return all_processes(j.file.read(), j.supervisor ? &j.supervisor->ledger() : nullptr);
+}
+
+RunResult FuzzJobs::examine(size_t i) {
+  Job& j = *jobs_[i];
+  RunResult o;
+  o.timed_out = j.outcome.timed_out;
+  o.elapsed_ns = j.outcome.elapsed_ns;
+  const wire::Header& h = j.file.read();
+  const uint32_t n = std::min(h.next_record.load(std::memory_order_acquire), wire::kMaxRecords);
+  for (uint32_t k = 0; k < n && !o.error; ++k) {
+    const wire::Record& r = h.records[k];
+    if (r.state.load(std::memory_order_acquire) != wire::kReady || r.kind == 0 || r.kind >= wire::kKindCount)
+      continue;
+    const auto kind = static_cast<wire::Kind>(r.kind);
+    if (!is_error(kind) || !(h.config.checks & wire::check_bit(kind))) continue;
+    o.error = true;
+    o.kind = kind;
+    if (r.function >= 0 && static_cast<size_t>(r.function) < functions().size())
+      o.what = std::string(functions()[r.function].name);
+  }
+  for (const HangEvent& ev : j.outcome.hangs)
+    if (!o.error && ev.ended) {
+      o.error = true;
+      o.kind = wire::kHandlerHang;
+    }
+  for (const ProcessEntry& p : processes(i))
+    for (uint32_t k = 0; k < h.config.injection_count && k < wire::kMaxInjections; ++k) o.fired |= p.fired[k] != 0;
+  return o;
+}
+
+RunResult FuzzJobs::run_one(const Schedule& schedule, uint32_t fuzz_flags) {
+  launch(0, schedule, fuzz_flags);
+  if (wait_any() < 0) stop(0);
+  if (jobs_[0]->outcome.exec_errno)
+    throw Error(program_ + ": cannot execute: " + std::strerror(jobs_[0]->outcome.exec_errno));
+  return examine(0);
+}
+
+Report FuzzJobs::report(size_t i) {
+  Job& j = *jobs_[i];
+  Symbolizer symbolizer;
+  const RunContext context{argv_, std::nullopt, "run ended by sigstorm fuzz's per-run timeout", 0};
+  return finish_report(j.file, j.outcome, j.supervisor->ledger(), context, symbolizer);
+}
+
+}  // namespace sigstorm::cli

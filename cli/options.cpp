@@ -1,0 +1,167 @@
+#include "cli/options.h"
+
+#include <algorithm>
+#include <signal.h>
+
+#include "cli/launch.h"
+#include "inject/error.h"
+#include "inject/options/checks.h"
+#include "inject/options/functions.h"
+#include "inject/options/number.h"
+#include "inject/options/replay.h"
+#include "inject/options/signals.h"
+#include "inject/options/spec.h"
+
+namespace sigstorm::cli {
+namespace {
+
+std::string squote(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+struct OptionDef {
+  const char* flags;
+  const char* type;
+  std::string help;
+  std::optional<std::string> Options::* field;
+  unsigned commands;
+};
+
+const std::vector<OptionDef>& table() {
+  static const std::vector<OptionDef> defs = {
+      {"--check", "LIST",
+       "Comma list of checks to run (default all): " + format_checks(wire::kAllChecks), &Options::checks,
+       kRun | kFuzz},
+      {"-o,--report", "FILE",
+       "Write the report to FILE instead of a text summary on stderr; nothing is then added to the program's "
+       "stdout or stderr",
+       &Options::report, kRun},
+      {"-o,--report", "FILE", "Write the report of the reproducing run to FILE", &Options::report, kFuzz},
+      {"--format", "FORMAT",
+       "Report format: text, json, sarif or html (default text, or from FILE's extension: .json, .sarif, .html, "
+       ".txt)",
+       &Options::format, kRun | kFuzz},
+      {"--seed", "N", "Seed for every random choice (default: random, printed in the report); replays a run",
+       &Options::seed, kRun},
+      {"--seed", "N", "Seed of the search (default: random, printed); also the --seed of the line", &Options::seed,
+       kFuzz},
+      {"--hang-timeout", "DUR",
+       "A handler running longer than DUR is a handler-hang finding (default " + std::string(kDefaultHangTimeout) +
+           ")",
+       &Options::hang_timeout, kRun | kFuzz},
+      {"--timeout", "DUR", "End the whole run after DUR (SIGKILL) and say so in the report", &Options::timeout,
+       kRun},
+      {"--timeout", "DUR", "End one run after DUR and go on (default: 20x the first run, at least --hang-timeout + 1s)",
+       &Options::timeout, kFuzz},
+      {"--error-exitcode", "N",
+       "Exit status when an error finding was made (default " + std::string(kDefaultErrorExitcodeText) + ")",
+       &Options::error_exitcode, kRun | kFuzz},
+      {"--time-scale", "F", "Scale the program's alarm/setitimer/timer_settime/ualarm durations by F (>0, e.g. 0.001)",
+       &Options::time_scale, kRun | kFuzz},
+      {"--policy", "posix|linux",
+       "Which calls a handler may make: posix (default) = only POSIX async-signal-safe functions "
+       "(signal-safety(7)); linux = also plain system calls in glibc (nanosleep, usleep, readv, ...)",
+       &Options::policy, kRun | kFuzz},
+      {"--max-time", "DUR", "Stop searching after DUR (default: no limit)", &Options::max_time, kFuzz},
+      {"--runs", "N", "Stop after N runs of PROGRAM (default: no limit)", &Options::runs, kFuzz},
+      {"--jobs", "N", "Run N copies of PROGRAM at once (default 1)", &Options::jobs, kFuzz},
+      {"--signals", "LIST",
+       "Comma list of signals to inject (default: those PROGRAM installs handlers for, crash signals aside)",
+       &Options::signals, kFuzz},
+  };
+  return defs;
+}
+
+std::vector<int> parse_signal_list(const std::string& list) {
+  std::vector<int> out;
+  size_t at = 0;
+  for (;;) {
+    const size_t comma = list.find(',', at);
+    const std::string item = list.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    auto sig = parse_signal(item);
+    if (!sig || *sig == SIGKILL || *sig == SIGSTOP)
+      throw Error("--signals " + squote(list) + ": " + (item.empty() ? "empty item" : "unknown signal " + squote(item)));
+    if (std::find(out.begin(), out.end(), *sig) == out.end()) out.push_back(*sig);
+    if (comma == std::string::npos) return out;
+    at = comma + 1;
+  }
+}
+
+}  // namespace
+
+void add_options(CLI::App* app, Options& o, Command command) {
+  if (command == kRun)
+    app->add_option("-i,--inject", o.injects, "Inject signals at SPEC (grammar below); repeatable")
+        ->type_name("SPEC")
+        ->allow_extra_args(false);
+  for (const OptionDef& d : table())
+    if (d.commands & command) app->add_option(d.flags, o.*d.field, d.help)->type_name(d.type);
+  app->add_option("PROGRAM", o.command,
+                  "The program and its arguments, after '--' or after the last sigstorm option; options after "
+                  "PROGRAM are its own")
+      ->type_name("[ARGS]");
+  app->positionals_at_end();
+}
+
+Settings resolve(const Options& o, Command command) {
+  Settings s;
+  wire::Config& c = s.config;
+  c.checks = wire::kAllChecks;
+  if (o.checks) {
+    ChecksResult r = parse_checks(*o.checks);
+    if (!r.ok) throw Error(r.error);
+    c.checks = r.mask;
+  }
+  const std::string policy = o.policy.value_or("posix");
+  auto p = parse_policy(policy);
+  if (!p) throw Error("--policy " + squote(policy) + ": unknown policy (want posix or linux)");
+  c.policy = *p;
+  c.seed = seed_option(o.seed);
+  c.hang_timeout_ns =
+      o.hang_timeout ? duration_option("--hang-timeout", *o.hang_timeout) : kDefaultHangTimeoutNs;
+  if (o.timeout) s.timeout_ns = duration_option("--timeout", *o.timeout);
+  s.error_exitcode = o.error_exitcode ? exitcode_option(*o.error_exitcode) : kDefaultErrorExitcode;
+  c.time_scale = o.time_scale ? time_scale_option(*o.time_scale) : 1.0;
+  if (o.format) {
+    auto f = parse_format(*o.format);
+    if (!f) throw Error("--format " + squote(*o.format) + ": unknown format (want text, json, sarif or html)");
+    s.format = *f;
+  } else if (o.report) {
+    s.format = format_from_path(*o.report).value_or(Format::Text);
+  }
+  if (o.report && o.report->empty()) throw Error("--report: empty file name");
+  s.report_path = o.report;
+
+  if (o.injects.size() > wire::kMaxInjections)
+    throw Error("too many --inject specs: " + std::to_string(o.injects.size()) + " (at most " +
+                std::to_string(wire::kMaxInjections) + ")");
+  for (const std::string& spec : o.injects) {
+    SpecResult r = parse_spec(spec);
+    if (!r.ok) throw Error(r.error);
+    if (!r.warning.empty()) s.warnings.push_back(r.warning);
+    c.injections[c.injection_count++] = r.injection;
+  }
+
+  if (o.max_time) s.max_time_ns = duration_option("--max-time", *o.max_time);
+  if (o.runs) {
+    s.runs = parse_u64(*o.runs);
+    if (!s.runs || *s.runs == 0) throw Error("--runs " + squote(*o.runs) + ": want a number of runs, 1 or more");
+  }
+  if (o.jobs) {
+    auto j = parse_u64(*o.jobs);
+    if (!j || *j == 0 || *j > 256) throw Error("--jobs " + squote(*o.jobs) + ": want 1..256");
+    s.jobs = static_cast<size_t>(*j);
+  }
+  if (o.signals) s.signals = parse_signal_list(*o.signals);
+
+  if (o.command.empty())
+    throw Error(std::string("no program given (usage: sigstorm ") + (command == kRun ? "run" : "fuzz") +
+                " [OPTIONS] -- PROGRAM [ARGS...])");
+  s.command = o.command;
+  return s;
+}
+
+std::vector<std::string> Settings::to_argv() const {
+  return replay_options(config.checks, static_cast<wire::Policy>(config.policy), config.hang_timeout_ns, timeout_ns,
+                        config.time_scale);
+}
+
+}  // namespace sigstorm::cli

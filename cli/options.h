@@ -1,0 +1,53 @@
+// The one option layer of `sigstorm run` and `sigstorm fuzz`: one struct,
+// one registration (a table), defaults written once (inject/options/replay.h),
+// parsers that say what was wrong, to_config() for the run file and
+// to_argv() for replay lines. Fields are unset until a source sets them:
+// the command line first; SIGSTORM_OPTIONS is to be the second source of
+// the same struct, defaults the last.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "inject/report/report.h"
+#include "inject/wire/record_format.h"
+
+namespace sigstorm::cli {
+
+enum Command : unsigned { kRun = 1, kFuzz = 2 };
+
+struct Options {
+  std::vector<std::string> injects;  // run
+  std::optional<std::string> checks, policy, report, format, seed, hang_timeout, timeout, error_exitcode, time_scale;
+  std::optional<std::string> max_time, runs, jobs, signals;  // fuzz
+  std::vector<std::string> command;                          // PROGRAM ARGS...
+};
+
+// Registers every option of `command` on its subcommand.
+void add_options(CLI::App* app, Options& options, Command command);
+
+// What the options say, checked.
+struct Settings {
+  wire::Config config{};           // checks, policy, seed, hang timeout, time scale, injections
+  Format format = Format::Text;
+  std::optional<std::string> report_path;
+  std::optional<uint64_t> timeout_ns;
+  int error_exitcode = 66;
+  std::vector<std::string> warnings;  // specs that parse but likely do not do what was meant
+  std::optional<uint64_t> max_time_ns, runs;  // fuzz
+  size_t jobs = 1;
+  std::vector<int> signals;
+  std::vector<std::string> command;
+
+  // The run file's Config of a run (the injections included).
+  wire::Config to_config() const { return config; }
+  // The options as `sigstorm run` words for a replay line (defaults left out).
+  std::vector<std::string> to_argv() const;
+};
+
+// Throws sigstorm::Error (one line naming the option) for anything wrong.
+Settings resolve(const Options& options, Command command);
+
+}  // namespace sigstorm::cli

@@ -1,0 +1,73 @@
+#include "inject/run/pipeline.h"
+
+#include <sys/wait.h>
+
+#include <algorithm>
+
+#include "inject/options/duration.h"
+#include "inject/options/signals.h"
+#include "inject/report/collect.h"
+
+namespace sigstorm {
+
+void add_hangs(Report& report, const std::vector<HangEvent>& hangs, Symbolizer& symbolizer) {
+  for (const HangEvent& ev : hangs) {
+    if (!ev.ended) continue;
+    report.notes.push_back("run ended: a signal handler in pid " + std::to_string(ev.pid) + " ran longer than " +
+                           format_duration(report.hang_timeout_ns) + " (--hang-timeout)");
+    const bool found = std::any_of(report.findings.begin(), report.findings.end(), [&](const Finding& f) {
+      return f.kind == wire::kHandlerHang && std::find(f.pids.begin(), f.pids.end(), ev.pid) != f.pids.end();
+    });
+    if (found) continue;
+    std::optional<StackFrame> handler;
+    if (ev.handler) handler = symbolizer.frame(ev.handler->module, wire::Frame{ev.handler->offset, 1, 0});
+    report.findings.push_back(
+        hang_finding_without_stack(ev.pid, ev.tid, ev.signal, std::move(handler), report.hang_timeout_ns));
+  }
+}
+
+Report finish_report(const RunFile& run_file, const Outcome& outcome, const ProcessLedger& ledger,
+                     const RunContext& ctx, Symbolizer& symbolizer) {
+  const wire::Header& header = run_file.read();
+  Report report = collect(header, symbolizer, &ledger);
+  add_hangs(report, outcome.hangs, symbolizer);
+  for (const auto& [pid, mask] : outcome.unchecked) {
+    std::string exe;
+    for (ProcessInfo& p : report.processes) {
+      if (p.pid != pid) continue;
+      p.unchecked_handlers = static_cast<uint32_t>(__builtin_popcountll(mask));
+      exe = p.exe;
+    }
+    report.notes.push_back("pid " + std::to_string(pid) + (exe.empty() ? "" : " (" + exe + ")") + " catches " +
+                           signal_list(mask) +
+                           " with a handler sigstorm did not see installed (a raw rt_sigaction?): not checked");
+  }
+  const int status = outcome.status;
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    if (header.config.checks & wire::check_bit(wire::kLongjmpMask))
+      for (Finding& f : deaths_in_handlers(header, outcome.pid, sig, symbolizer)) report.findings.push_back(std::move(f));
+    report.exit.signal = signal_name(sig);
+    report.exit.cause = exit_cause(header, &ledger, outcome.pid, sig);
+  } else if (WIFEXITED(status)) {
+    report.exit.code = WEXITSTATUS(status);
+  }
+  report.argv = ctx.argv;
+  report.timeout_ns = ctx.timeout_ns;
+  if (outcome.timed_out) report.notes.insert(report.notes.begin(), ctx.timeout_note);
+  if (outcome.stragglers)
+    report.notes.push_back(std::to_string(outcome.stragglers) +
+                           (outcome.stragglers == 1 ? " process" : " processes") + " of the run still running " +
+                           format_duration(ctx.straggler_grace_ns) +
+                           " after the program ended: later findings of theirs are not in this report");
+  return report;
+}
+
+int exit_status(const Report& report, const Outcome& outcome, int error_exitcode) {
+  if (error_count(report) > 0) return error_exitcode;
+  if (WIFEXITED(outcome.status)) return WEXITSTATUS(outcome.status);
+  if (WIFSIGNALED(outcome.status)) return 128 + WTERMSIG(outcome.status);
+  return 0;
+}
+
+}  // namespace sigstorm

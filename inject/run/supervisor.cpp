@@ -1,0 +1,261 @@
+#include "inject/run/supervisor.h"
+
+#include <fcntl.h>
+#include <sys/personality.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "inject/error.h"
+
+namespace sigstorm {
+namespace {
+
+std::vector<char*> pointers(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (auto& s : v) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+constexpr uint64_t kAuditIntervalNs = 100'000'000ull;
+
+void kill_tree(pid_t pid, bool group) {
+  if (pid <= 0) return;
+  if (group) kill(-pid, SIGKILL);  // leftovers of the program's tree must not write into the next run
+  kill(pid, SIGKILL);
+}
+
+}  // namespace
+
+uint64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+size_t descendants(pid_t pid) {
+  size_t n = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream children(task.path() / "children");
+    for (pid_t child; children >> child;) n += 1 + descendants(child);
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------- ExecImage
+
+ExecImage::ExecImage(std::string path, std::vector<std::string> argv, std::vector<std::string> env)
+    : path_(std::move(path)), argv_(std::move(argv)), env_(std::move(env)) {
+  sh_ = {"/bin/sh", path_};
+  sh_.insert(sh_.end(), argv_.begin() + 1, argv_.end());
+  argv_p_ = pointers(argv_);
+  env_p_ = pointers(env_);
+  sh_p_ = pointers(sh_);
+}
+
+void ExecImage::exec(int err_fd) const {
+  execve(path_.c_str(), argv_p_.data(), env_p_.data());
+  if (errno == ENOEXEC) execve("/bin/sh", sh_p_.data(), env_p_.data());
+  const int err = errno;
+  ssize_t unused = write(err_fd, &err, sizeof err);
+  (void)unused;
+  _exit(127);
+}
+
+// ---------------------------------------------------------------- SignalGate
+
+SignalGate::SignalGate(const std::vector<int>& taken, bool ignore_terminal) : ignore_terminal_(ignore_terminal) {
+  sigemptyset(&taken_);
+  sigaddset(&taken_, SIGCHLD);
+  for (int sig : taken) sigaddset(&taken_, sig);
+  sigprocmask(SIG_BLOCK, &taken_, &orig_mask_);
+  struct sigaction ign {}, dfl {};
+  ign.sa_handler = SIG_IGN;
+  dfl.sa_handler = SIG_DFL;
+  if (ignore_terminal_) {
+    sigaction(SIGINT, &ign, &old_int_);
+    sigaction(SIGQUIT, &ign, &old_quit_);
+  }
+  sigaction(SIGCHLD, &dfl, &old_chld_);  // ignored, the status would be lost
+}
+
+SignalGate::~SignalGate() {
+  restore_in_child();
+}
+
+void SignalGate::restore_in_child() const {
+  if (ignore_terminal_) {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGQUIT, &old_quit_, nullptr);
+  }
+  sigaction(SIGCHLD, &old_chld_, nullptr);
+  sigprocmask(SIG_SETMASK, &orig_mask_, nullptr);
+}
+
+int SignalGate::wait(uint64_t ns) const {
+  timespec ts{static_cast<time_t>(ns / 1'000'000'000ull), static_cast<long>(ns % 1'000'000'000ull)};
+  const int sig = sigtimedwait(&taken_, nullptr, &ts);
+  return sig > 0 && sig != SIGCHLD ? sig : 0;
+}
+
+// ---------------------------------------------------------------- Supervisor
+
+Supervisor::Supervisor(RunFile& run_file, const SignalGate& gate, SupervisorOptions options)
+    : run_file_(run_file),
+      gate_(gate),
+      options_(options),
+      watchdog_(run_file, options.hang_timeout_ns, 0, options.hang_check),
+      audit_(run_file) {}
+
+Supervisor::~Supervisor() {
+  if (pid_ > 0) stop();
+  if (exec_pipe_ >= 0) close(exec_pipe_);
+}
+
+void Supervisor::start(const ExecImage& image, const std::string& display) {
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
+  if (options_.audit) share_ = std::make_unique<RunFileShare>(run_file_);
+  start_ns_ = monotonic_ns();
+  next_audit_ns_ = 0;
+  const pid_t pid = fork();
+  if (pid < 0) {
+    const int err = errno;
+    close(pipefd[0]);
+    close(pipefd[1]);
+    throw Error(std::string("fork: ") + std::strerror(err));
+  }
+  if (pid == 0) {
+    if (options_.own_group) setpgid(0, 0);
+    if (options_.no_aslr) personality(static_cast<unsigned long>(personality(0xffffffff)) | ADDR_NO_RANDOMIZE);
+    if (options_.stdio_fd >= 0)
+      for (int fd = 0; fd < 3; ++fd) dup2(options_.stdio_fd, fd);
+    gate_.restore_in_child();
+    image.exec(pipefd[1]);
+  }
+  if (options_.own_group) setpgid(pid, pid);
+  close(pipefd[1]);
+  pid_ = pid;
+  outcome_ = Outcome{};
+  outcome_.pid = pid;
+  watchdog_.set_child(pid);
+  exec_pipe_ = pipefd[0];
+  if (options_.wait_exec) {
+    int err = 0;
+    ssize_t n;
+    do n = read(exec_pipe_, &err, sizeof err);
+    while (n < 0 && errno == EINTR);
+    close(exec_pipe_);
+    exec_pipe_ = -1;
+    if (n == static_cast<ssize_t>(sizeof err)) {
+      outcome_.exec_errno = err;
+      int status;
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      pid_ = 0;
+      throw Error(display + ": cannot execute: " + std::strerror(err));
+    }
+  }
+}
+
+bool Supervisor::step(uint64_t now) {
+  if (pid_ <= 0) return true;
+  // Exited? Look at its handlers one last time (a zombie still shows them),
+  // then reap it.
+  siginfo_t si{};
+  const int w = waitid(P_PID, static_cast<id_t>(pid_), &si, WEXITED | WNOHANG | WNOWAIT);
+  if ((w == 0 && si.si_pid == pid_) || (w < 0 && errno == ECHILD)) {
+    if (options_.audit) audit_.sample_final(pid_);
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    outcome_.status = status;
+    outcome_.elapsed_ns = now - start_ns_;
+    if (options_.own_group) kill(-pid_, SIGKILL);
+    pid_ = 0;
+    return true;
+  }
+  if (options_.timeout_ns && !outcome_.timed_out && now - start_ns_ >= *options_.timeout_ns) {
+    kill_tree(pid_, options_.own_group);
+    outcome_.timed_out = true;
+  }
+  watchdog_.poll(now);
+  if (now >= next_audit_ns_) {
+    if (options_.audit) audit_.sample();
+    try {
+      ledger_.harvest(const_cast<wire::Header&>(run_file_.read()));
+    } catch (const Error&) {
+    }
+    next_audit_ns_ = now + kAuditIntervalNs;
+  }
+  return false;
+}
+
+uint64_t Supervisor::next_step_ns(uint64_t now) const {
+  uint64_t at = std::max(next_audit_ns_, now);
+  if (watchdog_.enabled()) at = std::min(at, now + watchdog_.interval_ns());
+  if (options_.timeout_ns && !outcome_.timed_out) at = std::min(at, start_ns_ + *options_.timeout_ns);
+  return at;
+}
+
+void Supervisor::stop() {
+  if (pid_ <= 0) return;
+  kill_tree(pid_, options_.own_group);
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  outcome_.status = status;
+  outcome_.elapsed_ns = monotonic_ns() - start_ns_;
+  pid_ = 0;
+}
+
+Outcome Supervisor::finish() {
+  if (exec_pipe_ >= 0) {
+    int err = 0;
+    if (read(exec_pipe_, &err, sizeof err) == static_cast<ssize_t>(sizeof err)) outcome_.exec_errno = err;
+    close(exec_pipe_);
+    exec_pipe_ = -1;
+  }
+  if (options_.audit) audit_.sample();  // what is still running (daemons)
+  if (options_.straggler_grace_ns && !outcome_.timed_out) {
+    // Processes that outlive the program (daemons, orphans, `cmd &`) get a
+    // grace period, so that what they find still makes the report. sigstorm
+    // is their child subreaper: "sigstorm has children" is "the run still
+    // has processes", without races.
+    const uint64_t deadline = monotonic_ns() + options_.straggler_grace_ns;
+    for (;;) {
+      int status;
+      pid_t reaped;
+      while ((reaped = waitpid(-1, &status, WNOHANG)) > 0) {
+      }
+      if (reaped < 0 && errno == ECHILD) break;
+      if (monotonic_ns() >= deadline) {
+        outcome_.stragglers = std::max<size_t>(descendants(getpid()), 1);
+        break;
+      }
+      usleep(10000);
+    }
+  }
+  share_.reset();
+  outcome_.hangs = watchdog_.events();
+  outcome_.unchecked = audit_.unchecked();
+  return outcome_;
+}
+
+int wait_for_step(const SignalGate& gate, const std::vector<Supervisor*>& running) {
+  const uint64_t now = monotonic_ns();
+  uint64_t at = now + kAuditIntervalNs;
+  for (const Supervisor* s : running)
+    if (s->running()) at = std::min(at, s->next_step_ns(now));
+  return gate.wait(at > now ? at - now : 0);
+}
+
+}  // namespace sigstorm
