@@ -19,7 +19,6 @@
 
 namespace {
 
-constexpr int kUsage = 2;
 
 // One line, control bytes made visible.
 std::string one_line(std::string_view s) {
@@ -39,12 +38,14 @@ std::string one_line(std::string_view s) {
   return out;
 }
 
-int usage_error(std::string_view message) {
+int error_exit(std::string_view message, int status) {
   std::cout.flush();
   const std::string line = "sigstorm: error: " + one_line(message) + "\n";
   sigstorm::cli::write_all(STDERR_FILENO, line);
-  return kUsage;
+  return status;
 }
+
+int usage_error(std::string_view message) { return error_exit(message, sigstorm::kUsageExit); }
 
 std::string read_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -164,6 +165,8 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
+  } catch (const sigstorm::Failure& e) {
+    return error_exit(e.what(), sigstorm::kFailureExit);
   } catch (const sigstorm::Error& e) {
     return usage_error(e.what());
   } catch (const std::exception& e) {

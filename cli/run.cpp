@@ -7,6 +7,7 @@
 
 #include "cli/launch.h"
 #include "cli/output.h"
+#include "inject/error.h"
 #include "inject/options/duration.h"
 #include "inject/run/pipeline.h"
 #include "inject/run/program.h"
@@ -58,7 +59,14 @@ int run(const Options& options) {
   const RunContext context{s.command, s.timeout_ns,
                            s.timeout_ns ? "run ended by --timeout after " + format_duration(*s.timeout_ns) : "",
                            kStragglerGraceNs};
-  const Report report = finish_report(run_file, outcome, supervisor.ledger(), context, symbolizer);
+  Report report;
+  try {
+    report = finish_report(run_file, outcome, supervisor.ledger(), context, symbolizer);
+  } catch (const Failure&) {
+    throw;
+  } catch (const Error& e) {
+    throw Failure(std::string("the run's report is lost: ") + e.what());  // the program ran: not a usage error
+  }
   run_file.remove();
   write_report_to(out, write_report(report, s.format, current_dir()));
   return exit_status(report, outcome, s.error_exitcode);

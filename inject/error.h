@@ -1,5 +1,9 @@
-// The one exception the engine throws: a one-line, user-facing message that
-// the CLI prints as "sigstorm: error: MESSAGE" (exit status 2).
+// The engine's exceptions: one-line, user-facing messages that the CLI
+// prints as "sigstorm: error: MESSAGE".
+//   Error    something about the command line or the program makes the run
+//            impossible; the program was never started (exit status 2)
+//   Failure  sigstorm itself failed after the program started, so the run
+//            has no trustworthy report (exit status kFailureExit)
 #pragma once
 #include <stdexcept>
 #include <string>
@@ -10,5 +14,14 @@ class Error : public std::runtime_error {
  public:
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
+
+class Failure : public Error {
+ public:
+  explicit Failure(const std::string& message) : Error(message) {}
+};
+
+constexpr int kUsageExit = 2;
+// As timeout(1) and env(1) report a failure of their own.
+constexpr int kFailureExit = 125;
 
 }  // namespace sigstorm

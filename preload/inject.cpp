@@ -20,6 +20,7 @@
 namespace sigstorm {
 
 double g_time_scale = 1.0;
+__thread int t_delivering_fn __attribute__((tls_model("initial-exec"))) = -1;
 
 namespace {
 
@@ -284,7 +285,9 @@ bool on_call_point(int id, uint32_t chosen, CallFacts facts, void* caller) {
     if (__builtin_expect(g_fuzz_inproc, 0) && !fuzz_deliverable(s.signal)) continue;
     if (!claim(i)) continue;
     if (g_fuzz_cov) t_fuzz_site = fuzz_site(id, caller);
+    t_delivering_fn = id;
     const bool to_me = deliver(s);  // an unblocked signal runs its handler right here
+    t_delivering_fn = -1;
     t_fuzz_site = 0;
     if (s.mode == wire::kModeEintr && to_me && !facts.cannot_block && (kFnInfo[id].flags & INTR) &&
         interrupts(s.signal, id, facts.no_restart))

@@ -34,6 +34,11 @@ void inject_disarm();
 // from=handler clocks that wait for it count as started.
 void inject_disposition_changed(int sig);
 
+// The interposed call (a functions.def row) whose call: injection is being
+// delivered to this thread right now, -1 otherwise: the handler's entry
+// counts it as what the handler interrupted.
+extern __thread int t_delivering_fn __attribute__((tls_model("initial-exec")));
+
 // handler:SIG specs: armed when a handler for `sig` is entered on this
 // thread; fired at its first interposed call, or as it returns.
 void on_handler_entry(int sig);

@@ -7,6 +7,7 @@
 #include "preload/handlers.h"
 #include "preload/inject.h"
 #include "preload/recorder.h"
+#include "preload/stack.h"
 #include "preload/state.h"
 #include "preload/sys.h"
 #include "preload/table.h"
@@ -48,6 +49,24 @@ void note_crash(const ThreadState& ts, int fatal_sig) {
   f.skip_signal_frames = 1;
   f.site = (uintptr_t)h.handler;
   record(f);
+}
+
+// The summary's "ran N times, interrupted read, write": a relaxed add per
+// run; the handler is placed (/proc/self/maps) only the first time.
+void count_handler_run(int sig, void* handler) {
+  wire::Process* p = g_process;
+  const int fn = t_delivering_fn;
+  t_delivering_fn = -1;
+  if (!p || in_borrowed_memory()) return;
+  p->handled[sig].fetch_add(1, std::memory_order_relaxed);
+  if (fn >= 0) {
+    p->handled_at_call[sig].fetch_add(1, std::memory_order_relaxed);
+    p->interrupted[sig][fn / 64].fetch_or(1ull << (fn % 64), std::memory_order_relaxed);
+  }
+  const uint64_t bit = 1ull << (sig - 1);
+  if (p->handler_placed.load(std::memory_order_relaxed) & bit) return;
+  resolve_one((uintptr_t)handler, 0, &p->handler_frame[sig]);
+  p->handler_placed.fetch_or(bit, std::memory_order_release);
 }
 
 }  // namespace
@@ -129,6 +148,7 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
   const uint32_t saved_arm = ts.handler_arm;
   ts.in_call = 0;
   if (ts.depth == 0) publish_handler_entry(sig, handler);
+  count_handler_run(sig, handler);
   ts.depth++;
   on_handler_entry(sig);
   errno = saved_errno;

@@ -31,17 +31,15 @@ namespace {
 #define RESTARTS 4u
 #define VERSIONED 8u
 
-constexpr FunctionInfo row(std::string_view name, std::string_view family, Safety safety,
-                           unsigned flags, bool manual) {
-  return {name, family, safety, (flags & BLOCKS) != 0, (flags & INTR) != 0,
-          (flags & RESTARTS) != 0, manual};
+constexpr FunctionInfo row(std::string_view name, std::string_view family, Safety safety, unsigned flags) {
+  return {name, family, safety, (flags & BLOCKS) != 0, (flags & INTR) != 0, (flags & RESTARTS) != 0};
 }
 
 constexpr FunctionInfo kFunctions[] = {
 #define SIGSTORM_FN(name, ret, params, args, family, safety, flags) \
-  row(#name, #family, safety, flags, false),
+  row(#name, #family, safety, flags),
 #define SIGSTORM_FN_MANUAL(name, ret, params, args, family, safety, flags) \
-  row(#name, #family, safety, flags, true),
+  row(#name, #family, safety, flags),
 #include "inject/wire/functions.def"
 };
 

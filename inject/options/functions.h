@@ -19,7 +19,6 @@ struct FunctionInfo {
   bool blocks;     // can block indefinitely
   bool eintr;      // can fail with EINTR when a handler interrupts it
   bool restarts;   // restarted after a SA_RESTART handler (signal(7))
-  bool manual;     // wrapper written by hand (variadic, exec)
 };
 
 // Every row, in table order; row i is function id i + 1 in the run file.

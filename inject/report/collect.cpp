@@ -175,7 +175,31 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer, const Process
   for (uint32_t i = 0; i < ninj; ++i) report.injections[i].spec = bounded(cfg.injections[i].text);
   const std::vector<ProcessEntry> procs = all_processes(header, ledger);
   uint32_t started = 0;
+  std::map<std::tuple<int, std::optional<std::string>, uint64_t>, size_t> handler_index;
   for (const ProcessEntry& proc : procs) {
+    for (const ProcessEntry::Handled& h : proc.handled) {
+      std::optional<StackFrame> frame;
+      if (h.handler) frame = symbolizer.frame(modules.path(h.handler->module), *h.handler);
+      auto key = std::make_tuple(h.signal, frame ? frame->module : std::nullopt, frame ? frame->offset : 0);
+      auto [it, fresh] = handler_index.emplace(key, report.handlers.size());
+      if (fresh) {
+        HandlerStat st;
+        st.signal = signal_name(h.signal);
+        st.handler_frame = frame;
+        if (frame) st.handler = frame->function;
+        report.handlers.push_back(std::move(st));
+      }
+      HandlerStat& st = report.handlers[it->second];
+      st.ran += h.ran;
+      st.at_call += h.at_call;
+      for (int fn : h.interrupted) {
+        if (fn < 0 || static_cast<size_t>(fn) >= functions().size()) continue;
+        const std::string name(functions()[fn].name);
+        if (std::find(st.interrupted.begin(), st.interrupted.end(), name) == st.interrupted.end())
+          st.interrupted.push_back(name);
+      }
+      if (std::find(st.pids.begin(), st.pids.end(), proc.pid) == st.pids.end()) st.pids.push_back(proc.pid);
+    }
     ProcessInfo info;
     info.pid = proc.pid;
     info.ppid = proc.ppid;

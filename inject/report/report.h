@@ -61,6 +61,18 @@ struct InjectionStat {
   bool operator==(const InjectionStat&) const = default;
 };
 
+// A handler that ran: the proof that the run exercised it.
+struct HandlerStat {
+  std::string signal;                    // "SIGUSR1"
+  std::optional<std::string> handler;    // its function
+  std::optional<StackFrame> handler_frame;
+  uint64_t ran = 0;                      // runs, summed over processes
+  uint64_t at_call = 0;                  // of which at an interposed call (a call: injection)
+  std::vector<std::string> interrupted;  // those calls
+  std::vector<int> pids;                 // processes it ran in
+  bool operator==(const HandlerStat&) const = default;
+};
+
 struct ProcessInfo {
   int pid = 0;
   int ppid = 0;
@@ -77,6 +89,7 @@ struct Report {
   std::vector<InjectionStat> injections;
   std::vector<Finding> findings;  // merged, in order of first occurrence
   std::vector<ProcessInfo> processes;
+  std::vector<HandlerStat> handlers;  // every handler that ran, in order of first sight
   uint64_t dropped = 0;           // findings the run file had no room for
   std::vector<std::string> notes; // e.g. "run ended by --timeout after 5s"
   std::vector<std::string> checks;  // kind names that were checked

@@ -81,6 +81,16 @@ std::string write_json(const Report& r) {
     procs.push_back(json{{"pid", p.pid}, {"ppid", p.ppid}, {"exe", p.exe},
                          {"unchecked_handlers", p.unchecked_handlers}});
   j["processes"] = procs;
+  json handlers = json::array();
+  for (const HandlerStat& h : r.handlers)
+    handlers.push_back(json{{"signal", h.signal},
+                            {"handler", opt(h.handler)},
+                            {"handler_frame", h.handler_frame ? frame_json(*h.handler_frame) : json(nullptr)},
+                            {"ran", h.ran},
+                            {"at_call", h.at_call},
+                            {"interrupted", h.interrupted},
+                            {"pids", h.pids}});
+  j["handlers"] = handlers;
   j["dropped"] = r.dropped;
   j["notes"] = r.notes;
   j["checks"] = r.checks;

@@ -207,6 +207,26 @@ class Reader {
         r.processes.push_back(std::move(info));
       }
     }
+    if (const json* hs = optional_field(root, "handlers")) {
+      array(*hs, "handlers");
+      for (size_t i = 0; i < hs->size(); ++i) {
+        const std::string p = "handlers[" + std::to_string(i) + "]";
+        const json& o = object((*hs)[i], p);
+        HandlerStat h;
+        h.signal = string(field(o, p, "signal"), p + ".signal");
+        h.handler = string_or_null(field(o, p, "handler"), p + ".handler");
+        if (const json* f = optional_field(o, "handler_frame"); f && !f->is_null())
+          h.handler_frame = frame(*f, p + ".handler_frame");
+        h.ran = unsigned_int(field(o, p, "ran"), p + ".ran");
+        if (const json* a = optional_field(o, "at_call")) h.at_call = unsigned_int(*a, p + ".at_call");
+        if (const json* n = optional_field(o, "interrupted")) h.interrupted = strings(*n, p + ".interrupted");
+        if (const json* ps = optional_field(o, "pids")) {
+          array(*ps, p + ".pids");
+          for (size_t k = 0; k < ps->size(); ++k) h.pids.push_back(integer((*ps)[k], p + ".pids[" + std::to_string(k) + "]"));
+        }
+        r.handlers.push_back(std::move(h));
+      }
+    }
     if (const json* d = optional_field(root, "dropped")) r.dropped = unsigned_int(*d, "dropped");
     if (const json* n = optional_field(root, "notes")) r.notes = strings(*n, "notes");
     if (const json* c = optional_field(root, "checks")) {

@@ -79,10 +79,23 @@ std::string write_text(const Report& r, std::string_view base_dir) {
     out += "\n";
   }
 
+  // What the run exercised: every handler that ran, every spec's firings.
+  for (const HandlerStat& h : r.handlers) {
+    std::string name = h.handler.value_or("<unknown>");
+    if (!h.handler && h.handler_frame && h.handler_frame->module)
+      name = *h.handler_frame->module + "+" + hex(h.handler_frame->offset);
+    out += "sigstorm: handler " + name + " for " + h.signal + " ran " + times(h.ran);
+    if (h.at_call) {
+      out += " (" + std::to_string(h.at_call) + " at interposed calls:";
+      for (size_t i = 0; i < h.interrupted.size(); ++i) out += (i ? ", " : " ") + h.interrupted[i];
+      out += ")";
+    }
+    if (h.pids.size() > 1) out += " in " + std::to_string(h.pids.size()) + " processes";
+    out += "\n";
+  }
   std::string never_fired;
   for (const InjectionStat& inj : r.injections) {
     if (inj.fired == 0) never_fired += "; never fired: " + inj.spec;
-    if (r.findings.empty()) continue;  // then the SUMMARY line says what matters
     if (inj.fired == 0) {
       out += "sigstorm: injection " + inj.spec + " never fired\n";
       continue;

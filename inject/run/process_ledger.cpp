@@ -19,6 +19,22 @@ ProcessEntry snapshot(const wire::Process& p) {
   e.expected_caught = p.expected_caught.load(std::memory_order_relaxed);
   e.calls.resize(wire::kMaxFunctions);
   for (uint32_t i = 0; i < wire::kMaxFunctions; ++i) e.calls[i] = p.calls[i].load(std::memory_order_relaxed);
+  const uint64_t placed = p.handler_placed.load(std::memory_order_acquire);
+  for (int sig = 1; sig < static_cast<int>(wire::kSignalSlots); ++sig) {
+    const uint64_t ran = p.handled[sig].load(std::memory_order_relaxed);
+    if (!ran) continue;
+    ProcessEntry::Handled h;
+    h.signal = sig;
+    h.ran = ran;
+    h.at_call = p.handled_at_call[sig].load(std::memory_order_relaxed);
+    for (uint32_t w = 0; w < wire::kMaxFunctions / 64; ++w) {
+      const uint64_t bits = p.interrupted[sig][w].load(std::memory_order_relaxed);
+      for (int b = 0; b < 64; ++b)
+        if (bits >> b & 1) h.interrupted.push_back(static_cast<int>(w * 64 + b));
+    }
+    if (placed >> (sig - 1) & 1) h.handler = p.handler_frame[sig];
+    e.handled.push_back(std::move(h));
+  }
   return e;
 }
 
@@ -34,6 +50,11 @@ void clear(wire::Process& p) {
   for (auto& c : p.calls) c.store(0, std::memory_order_relaxed);
   p.started.store(0, std::memory_order_relaxed);
   p.expected_caught.store(0, std::memory_order_relaxed);
+  for (auto& h : p.handled) h.store(0, std::memory_order_relaxed);
+  for (auto& h : p.handled_at_call) h.store(0, std::memory_order_relaxed);
+  for (auto& row : p.interrupted)
+    for (auto& w : row) w.store(0, std::memory_order_relaxed);
+  p.handler_placed.store(0, std::memory_order_relaxed);
   p.images = 0;
   p.start_time = 0;
   p.pid = p.ppid = 0;

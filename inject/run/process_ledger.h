@@ -5,6 +5,7 @@
 // counts, handled signals, call counts) and frees the slots for new ones.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,13 @@ struct ProcessEntry {
   uint32_t started = 0;          // from=handler clocks that started (bit per spec)
   uint64_t expected_caught = 0;  // signals the shim's handlers catch (bit sig - 1)
   std::vector<uint64_t> calls;   // hits per functions.def row (fuzzing)
+  struct Handled {
+    int signal = 0;
+    uint64_t ran = 0, at_call = 0;
+    std::vector<int> interrupted;         // functions.def rows
+    std::optional<wire::Frame> handler;   // placed the first time it ran
+  };
+  std::vector<Handled> handled;           // signals whose handler ran
 };
 
 // A copy of a run-file entry (any state; the caller decides which count).

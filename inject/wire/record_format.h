@@ -24,6 +24,7 @@ constexpr uint32_t kModulePathLen = 252;
 constexpr uint32_t kMaxProcesses = 512;
 constexpr uint32_t kMaxInjections = 32;
 constexpr uint32_t kMaxFunctions = 256;
+constexpr uint32_t kSignalSlots = 65;  // indexed by signal number, 1..64
 constexpr uint32_t kSpecTextLen = 120;
 
 // Functions are named by their row of inject/wire/functions.def everywhere
@@ -169,6 +170,15 @@ struct Process {
   // sig - 1). The CLI compares it with /proc/PID/status SigCgt: a caught
   // signal missing here was installed with a raw rt_sigaction, unchecked.
   std::atomic<uint64_t> expected_caught;
+  // Proof that the handlers ran: per signal, how often the program's
+  // handler ran, how often that was at an interposed call (a call:
+  // injection delivered it there) and which calls those were, and the
+  // handler itself, placed the first time it ran.
+  std::atomic<uint64_t> handled[kSignalSlots];
+  std::atomic<uint64_t> handled_at_call[kSignalSlots];
+  std::atomic<uint64_t> interrupted[kSignalSlots][kMaxFunctions / 64];  // bit per functions.def row
+  std::atomic<uint64_t> handler_placed;                                 // bit sig - 1
+  Frame handler_frame[kSignalSlots];
 };
 
 constexpr uint32_t kMaxActive = 512;

@@ -134,3 +134,15 @@ TEST(BadInput, ScriptWithoutInterpreterLineRunsUnderSh) {
   EXPECT_TRUE(r.exited && r.exit_code == 0) << r.describe();
   EXPECT_EQ(r.out, "script ran with its-argument\n") << r.describe();
 }
+
+// sigstorm failing after the program started is not a usage error: its own
+// status (125, as timeout(1)), one line saying what went wrong.
+TEST(BadInput, FailureAfterTheProgramStartedHasItsOwnStatus) {
+  REQUIRE_SIGSTORM();
+  auto r = run({cli_path(), "run", "--", "/bin/sh", "-c", "echo ran; : > \"$SIGSTORM_RUN_FILE\""});
+  EXPECT_EQ(r.out, "ran\n") << r.describe();
+  EXPECT_EQ(r.shell_status(), 125) << r.describe();
+  EXPECT_EQ(count_lines(r.err), 1) << r.describe();
+  EXPECT_NE(r.err.find("sigstorm: error: the run's report is lost: the run file"), std::string::npos) << r.describe();
+  EXPECT_NE(r.err.find("was truncated during the run"), std::string::npos) << r.describe();
+}

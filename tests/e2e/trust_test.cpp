@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <map>
 #include <set>
 
 #include "harness.h"
@@ -320,4 +321,31 @@ TEST(Trust, FindingsSurviveAPrivilegeDropAndExec) {
     expect_no_notes(s);
   }
   if (tried == 0) GTEST_SKIP() << "neither setpriv nor runuser is installed";
+}
+
+// ---------------------------------------------------------------- proof of exercise
+
+// Also when nothing is found, the report says which handlers ran, how often,
+// and what the call: injections had them interrupt.
+TEST(Trust, HandlersThatRanAreListed) {
+  REQUIRE_SIGSTORM();
+  auto s = run_sigstorm({}, {target("fp_siglongjmp_loop")});
+  ASSERT_TRUE(s.findings().empty()) << s.describe();
+  std::map<std::string, json> by_signal;
+  for (const auto& h : s.report.value("handlers", json::array())) by_signal[h.value("signal", "")] = h;
+  ASSERT_EQ(by_signal.size(), 2u) << s.describe();
+  EXPECT_EQ(by_signal["SIGUSR1"].value("handler", ""), "on_usr1");
+  EXPECT_EQ(by_signal["SIGUSR1"].value("ran", 0), 6);
+  EXPECT_EQ(by_signal["SIGSEGV"].value("handler", ""), "on_segv");
+  EXPECT_EQ(by_signal["SIGSEGV"].value("ran", 0), 8);
+
+  auto c = run_sigstorm({"--inject", "USR1@call:close"}, {target("many_one")});
+  const auto hs = c.report.value("handlers", json::array());
+  ASSERT_EQ(hs.size(), 1u) << c.describe();
+  EXPECT_EQ(hs[0].value("ran", 0), 1);
+  EXPECT_EQ(hs[0].value("at_call", 0), 1);
+  EXPECT_EQ(hs[0]["interrupted"], json({"close"}));
+
+  auto text = run({cli_path(), "run", "--", target("fp_siglongjmp_loop")});
+  EXPECT_NE(text.err.find("sigstorm: handler on_segv for SIGSEGV ran 8 times\n"), std::string::npos) << text.describe();
 }

@@ -75,9 +75,6 @@ TEST(Functions, KnownClassifications) {
     EXPECT_EQ(info(name).safety, Safety::Posix) << name;
   for (auto name : {"nanosleep", "epoll_wait", "accept4", "readv", "sem_wait"})
     EXPECT_EQ(info(name).safety, Safety::Linux) << name;
-  EXPECT_TRUE(info("printf").manual);
-  EXPECT_TRUE(info("open").manual);
-  EXPECT_FALSE(info("read").manual);
   EXPECT_FALSE(info("malloc").blocks);
   EXPECT_TRUE(info("pthread_mutex_lock").blocks);
 }

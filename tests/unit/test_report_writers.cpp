@@ -355,8 +355,27 @@ TEST(ReportText, NoFindingsIsOneSummaryLine) {
   Report r;
   r.seed = 99;
   EXPECT_EQ(write_text(r), "SUMMARY: sigstorm: no findings; seed 99\n");
+}
+
+// A run without findings still shows what it exercised: each handler that
+// ran and each spec's firings, then the summary.
+TEST(ReportText, NoFindingsStillShowsWhatRan) {
+  Report r;
+  r.seed = 99;
   r.injections = {{"SIGUSR1@call:read", 0, {}}, {"SIGUSR2@every:1ms", 5, {{1, 5}}}};
-  EXPECT_EQ(write_text(r), "SUMMARY: sigstorm: no findings; seed 99; never fired: SIGUSR1@call:read\n");
+  HandlerStat h;
+  h.signal = "SIGUSR2";
+  h.handler = "on_usr2";
+  h.ran = 7;
+  h.at_call = 2;
+  h.interrupted = {"read", "poll"};
+  h.pids = {1, 2};
+  r.handlers = {h};
+  EXPECT_EQ(write_text(r),
+            "sigstorm: handler on_usr2 for SIGUSR2 ran 7 times (2 at interposed calls: read, poll) in 2 processes\n"
+            "sigstorm: injection SIGUSR1@call:read never fired\n"
+            "sigstorm: injection SIGUSR2@every:1ms fired 5 times\n"
+            "SUMMARY: sigstorm: no findings; seed 99; never fired: SIGUSR1@call:read\n");
 }
 
 TEST(ReportText, OneErrorSingular) {
