@@ -172,7 +172,7 @@ RunResult FuzzJobs::run_one(const Schedule& schedule, uint32_t fuzz_flags) {
 Report FuzzJobs::report(size_t i) {
   Job& j = *jobs_[i];
   Symbolizer symbolizer;
-  const RunContext context{argv_, std::nullopt, "run ended by sigstorm fuzz's per-run timeout", 0};
+  const RunContext context{argv_, std::nullopt, "run ended by sigstorm fuzz's per-run timeout", 0, std::nullopt};
   return finish_report(j.file, j.outcome, j.supervisor->ledger(), context, symbolizer);
 }
 

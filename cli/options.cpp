@@ -6,6 +6,7 @@
 #include "cli/launch.h"
 #include "inject/error.h"
 #include "inject/options/checks.h"
+#include "inject/options/duration.h"
 #include "inject/options/functions.h"
 #include "inject/options/number.h"
 #include "inject/options/replay.h"
@@ -47,8 +48,13 @@ const std::vector<OptionDef>& table() {
        "A handler running longer than DUR is a handler-hang finding (default " + std::string(kDefaultHangTimeout) +
            ")",
        &Options::hang_timeout, kRun | kFuzz},
-      {"--timeout", "DUR", "End the whole run after DUR (SIGKILL) and say so in the report", &Options::timeout,
-       kRun},
+      {"--timeout", "DUR",
+       "End the whole run after DUR and say so in the report: SIGKILL, or with --kill-after SIGTERM first",
+       &Options::timeout, kRun},
+      {"--kill-after", "DUR",
+       "With --timeout: send the program SIGTERM at the timeout and SIGKILL only DUR later, as timeout -k "
+       "does, so that it can finish (flush its statistics, save its state)",
+       &Options::kill_after, kRun},
       {"--timeout", "DUR", "End one run after DUR and go on (default: 20x the first run, at least --hang-timeout + 1s)",
        &Options::timeout, kFuzz},
       {"--error-exitcode", "N",
@@ -60,6 +66,13 @@ const std::vector<OptionDef>& table() {
        "Which calls a handler may make: posix (default) = only POSIX async-signal-safe functions "
        "(signal-safety(7)); linux = also plain system calls in glibc (nanosleep, usleep, readv, ...)",
        &Options::policy, kRun | kFuzz},
+      {"--max-findings", "N",
+       "Show at most N findings (the first ones); the rest are counted in a note and still set the exit status",
+       &Options::max_findings, kRun},
+      {"--signals", "LIST",
+       "Comma list of signals whose handlers count: findings in handlers for other signals are left out of the "
+       "report (and counted in a note)",
+       &Options::run_signals, kRun},
       {"--max-time", "DUR", "Stop searching after DUR (default: no limit)", &Options::max_time, kFuzz},
       {"--runs", "N", "Stop after N runs of PROGRAM (default: no limit)", &Options::runs, kFuzz},
       {"--jobs", "N", "Run N copies of PROGRAM at once (default 1)", &Options::jobs, kFuzz},
@@ -94,6 +107,9 @@ void add_options(CLI::App* app, Options& o, Command command) {
         ->allow_extra_args(false);
   for (const OptionDef& d : table())
     if (d.commands & command) app->add_option(d.flags, o.*d.field, d.help)->type_name(d.type);
+  if (command == kRun)
+    app->add_flag("--no-follow-children", o.no_follow_children,
+                  "Check only the program sigstorm starts (and its forks): programs it execs run without the shim");
   app->add_option("PROGRAM", o.command,
                   "The program and its arguments, after '--' or after the last sigstorm option; options after "
                   "PROGRAM are its own")
@@ -118,6 +134,10 @@ Settings resolve(const Options& o, Command command) {
   c.hang_timeout_ns =
       o.hang_timeout ? duration_option("--hang-timeout", *o.hang_timeout) : kDefaultHangTimeoutNs;
   if (o.timeout) s.timeout_ns = duration_option("--timeout", *o.timeout);
+  if (o.kill_after) {
+    if (!o.timeout) throw Error("--kill-after " + squote(*o.kill_after) + ": needs --timeout");
+    s.kill_after_ns = duration_option("--kill-after", *o.kill_after);
+  }
   s.error_exitcode = o.error_exitcode ? exitcode_option(*o.error_exitcode) : kDefaultErrorExitcode;
   c.time_scale = o.time_scale ? time_scale_option(*o.time_scale) : 1.0;
   if (o.format) {
@@ -151,6 +171,13 @@ Settings resolve(const Options& o, Command command) {
     s.jobs = static_cast<size_t>(*j);
   }
   if (o.signals) s.signals = parse_signal_list(*o.signals);
+  if (o.run_signals)
+    for (int sig : parse_signal_list(*o.run_signals)) s.signal_filter |= 1ull << (sig - 1);
+  if (o.max_findings) {
+    s.max_findings = parse_u64(*o.max_findings);
+    if (!s.max_findings) throw Error("--max-findings " + squote(*o.max_findings) + ": want a number, 0 or more");
+  }
+  if (o.no_follow_children) c.flags |= wire::kNoFollowChildren;
 
   if (o.command.empty())
     throw Error(std::string("no program given (usage: sigstorm ") + (command == kRun ? "run" : "fuzz") +
@@ -161,7 +188,7 @@ Settings resolve(const Options& o, Command command) {
 
 std::vector<std::string> Settings::to_argv() const {
   return replay_options(config.checks, static_cast<wire::Policy>(config.policy), config.hang_timeout_ns, timeout_ns,
-                        config.time_scale);
+                        config.time_scale, kill_after_ns);
 }
 
 }  // namespace sigstorm::cli

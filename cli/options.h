@@ -21,6 +21,8 @@ enum Command : unsigned { kRun = 1, kFuzz = 2 };
 struct Options {
   std::vector<std::string> injects;  // run
   std::optional<std::string> checks, policy, report, format, seed, hang_timeout, timeout, error_exitcode, time_scale;
+  std::optional<std::string> kill_after, max_findings, run_signals;  // run
+  bool no_follow_children = false;                                  // run
   std::optional<std::string> max_time, runs, jobs, signals;  // fuzz
   std::vector<std::string> command;                          // PROGRAM ARGS...
 };
@@ -34,6 +36,9 @@ struct Settings {
   Format format = Format::Text;
   std::optional<std::string> report_path;
   std::optional<uint64_t> timeout_ns;
+  std::optional<uint64_t> kill_after_ns;  // --timeout sends SIGTERM first, SIGKILL this much later
+  std::optional<uint64_t> max_findings;   // the report shows at most this many
+  uint64_t signal_filter = 0;             // --signals for run: findings of these signals' handlers only (bit sig - 1)
   int error_exitcode = 66;
   std::vector<std::string> warnings;  // specs that parse but likely do not do what was meant
   std::optional<uint64_t> max_time_ns, runs;  // fuzz

@@ -47,6 +47,7 @@ int run(const Options& options) {
                         SupervisorOptions{.hang_timeout_ns = config.hang_timeout_ns,
                                           .hang_check = (config.checks & wire::check_bit(wire::kHandlerHang)) != 0,
                                           .timeout_ns = s.timeout_ns,
+                                          .kill_after_ns = s.kill_after_ns,
                                           .straggler_grace_ns = kStragglerGraceNs});
   const ExecImage image(path, s.command, child_environment(shim, run_file.path()));
   supervisor.start(image, program);
@@ -56,9 +57,15 @@ int run(const Options& options) {
   const Outcome outcome = supervisor.finish();
 
   Symbolizer symbolizer;
-  const RunContext context{s.command, s.timeout_ns,
-                           s.timeout_ns ? "run ended by --timeout after " + format_duration(*s.timeout_ns) : "",
-                           kStragglerGraceNs};
+  std::string timeout_note;
+  if (s.timeout_ns) {
+    timeout_note = "run ended by --timeout after " + format_duration(*s.timeout_ns);
+    if (outcome.killed_after)
+      timeout_note += " (SIGTERM, then SIGKILL " + format_duration(*s.kill_after_ns) + " later)";
+    else if (outcome.terminated)
+      timeout_note += " (SIGTERM; the program ended within --kill-after " + format_duration(*s.kill_after_ns) + ")";
+  }
+  const RunContext context{s.command, s.timeout_ns, timeout_note, kStragglerGraceNs, s.kill_after_ns};
   Report report;
   try {
     report = finish_report(run_file, outcome, supervisor.ledger(), context, symbolizer);
@@ -68,8 +75,11 @@ int run(const Options& options) {
     throw Failure(std::string("the run's report is lost: ") + e.what());  // the program ran: not a usage error
   }
   run_file.remove();
+  narrow_findings(report, s.signal_filter);
+  const int status = exit_status(report, outcome, s.error_exitcode);  // hidden findings still count
+  limit_findings(report, s.max_findings);
   write_report_to(out, write_report(report, s.format, current_dir()));
-  return exit_status(report, outcome, s.error_exitcode);
+  return status;
 }
 
 }  // namespace sigstorm::cli

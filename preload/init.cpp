@@ -110,6 +110,43 @@ void map_run_file() {
   g_policy = run->config.policy;
 }
 
+// --no-follow-children: the environment the program passes on is the one
+// it would have bare (LD_PRELOAD without the shim, no SIGSTORM_RUN_FILE),
+// and the exec wrappers put nothing back.
+void stop_following() {
+  static char preload[4096];
+  size_t out = 0;
+  for (char** e = environ; e && *e; ++e) {
+    char* kv = *e;
+    if (__builtin_strncmp(kv, "SIGSTORM_RUN_FILE=", 18) == 0) continue;
+    if (__builtin_strncmp(kv, "LD_PRELOAD=", 11) == 0) {
+      // Keep the other preloaded libraries, in order.
+      size_t n = 0;
+      copy(preload, sizeof preload, "LD_PRELOAD=");
+      n = 11;
+      for (const char* p = kv + 11; *p;) {
+        const char* end = p;
+        while (*end && *end != ':' && *end != ' ') ++end;
+        const size_t len = (size_t)(end - p);
+        const bool ours = len == __builtin_strlen(g_env.shim_path) && __builtin_strncmp(p, g_env.shim_path, len) == 0;
+        if (!ours && len && n + len + 2 < sizeof preload) {
+          if (n > 11) preload[n++] = ':';
+          __builtin_memcpy(preload + n, p, len);
+          n += len;
+        }
+        p = *end ? end + 1 : end;
+      }
+      preload[n] = 0;
+      if (n == 11) continue;
+      kv = preload;
+    }
+    environ[out++] = kv;
+  }
+  if (environ) environ[out] = nullptr;
+  g_env.shim_path[0] = 0;
+  g_env.run_file[0] = 0;
+}
+
 // exec keeps the pid and the main thread's tid: a handler that called execve
 // left its watchdog slot behind.
 void release_stale_slots() {
@@ -138,6 +175,7 @@ __attribute__((constructor(101))) void sigstorm_init() {
   if (dladdr((void*)&sigstorm_init, &self) && self.dli_fname)
     copy(g_env.shim_path, sizeof g_env.shim_path, self.dli_fname);
   map_run_file();
+  if (g_run && (g_run->config.flags & wire::kNoFollowChildren)) stop_following();
   release_stale_slots();
   stack_init();
   process_start();

@@ -26,6 +26,8 @@ namespace {
 
 const wire::Injection* g_specs = nullptr;
 uint32_t g_nspecs = 0;
+uint32_t g_here = 0;        // specs that fire in this process (bit per spec)
+uint32_t g_timed_here = 0;  // after:/every: specs whose clock runs in this process
 bool g_count_calls = false;  // fuzzing: count every call point's hits
 std::atomic<uint64_t> g_fired[wire::kMaxInjections];  // per process
 bool g_timer_running = false;
@@ -62,6 +64,8 @@ bool deliver(const wire::Injection& s) {
       sys::kill(pid, s.signal);
       return false;
     case wire::kTargetMain:
+    case wire::kTargetChildren:
+    case wire::kTargetNamed:
       sys::tgkill(pid, pid, s.signal);
       return t_state.tid == pid || sys::gettid() == pid;
     default:
@@ -124,8 +128,9 @@ void* timer_main(void*) {
   for (uint32_t i = 0; i < g_nspecs; ++i) {
     const wire::Injection& s = g_specs[i];
     const bool timed = s.point == wire::kPointAfter || s.point == wire::kPointEvery;
-    next[i] = {start + s.duration_ns, !timed, timed && s.from == wire::kFromHandler};
-    if (timed && !next[i].waiting) mark_started(i);
+    const bool here = timed && (g_timed_here >> i & 1);
+    next[i] = {start + s.duration_ns, !here, here && s.from == wire::kFromHandler};
+    if (here && !next[i].waiting) mark_started(i);
   }
   for (;;) {
     uint64_t now = sys::now_ns();
@@ -173,11 +178,7 @@ void* timer_main(void*) {
 }
 
 void start_timer_thread() {
-  bool any = false;
-  for (uint32_t i = 0; i < g_nspecs; ++i)
-    any |= g_specs[i].point == wire::kPointAfter || g_specs[i].point == wire::kPointEvery;
-  if (!any || g_timer_running) return;
-  if (g_run->config.cli_pid != 0 && sys::getppid() != g_run->config.cli_pid) return;
+  if (!g_timed_here || g_timer_running) return;
   // Born with every signal blocked: the program's signals never land here.
   sigset_t all, old;
   sigfillset(&all);
@@ -204,15 +205,43 @@ void inject_disposition_changed(int sig) {
     if (g_specs[i].signal == sig && waits_for_handler(g_specs[i]) && cannot_kill(sig)) mark_started(i);
 }
 
+// Which processes a spec fires in: target=children every process but the
+// one sigstorm started, target=NAME those running the program NAME; after:
+// and every: otherwise only the one sigstorm started, call: and handler:
+// every process.
+bool started_by_cli() { return g_run->config.cli_pid == 0 || sys::getppid() == g_run->config.cli_pid; }
+
+bool named(const char* name) {
+  char exe[256];
+  long n = sys::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return false;
+  exe[n] = 0;
+  const char* base = exe;
+  for (const char* p = exe; *p; ++p)
+    if (*p == '/') base = p + 1;
+  return __builtin_strcmp(base, name) == 0;
+}
+
+bool fires_here(const wire::Injection& s) {
+  if (s.target == wire::kTargetChildren) return !started_by_cli();
+  if (s.target == wire::kTargetNamed) return named(s.target_name);
+  if (s.point == wire::kPointAfter || s.point == wire::kPointEvery) return started_by_cli();
+  return true;
+}
+
 void inject_init() {
   if (!g_run) return;
   const wire::Config& c = g_run->config;
   if (c.time_scale > 0) g_time_scale = c.time_scale;
   g_specs = c.injections;
   g_nspecs = c.injection_count < wire::kMaxInjections ? c.injection_count : wire::kMaxInjections;
+  g_here = g_timed_here = 0;
   for (uint32_t i = 0; i < g_nspecs; ++i) {
     const wire::Injection& s = g_specs[i];
     g_points.first[i] = s.when_first;
+    if (!fires_here(s)) continue;
+    g_here |= 1u << i;
+    if (s.point == wire::kPointAfter || s.point == wire::kPointEvery) g_timed_here |= 1u << i;
     if (s.point != wire::kPointCall) continue;
     for (int id = 0; id < kFnCount; ++id) {
       if (s.function >= 0 && s.function != id) continue;
@@ -250,9 +279,10 @@ void inject_disarm() {
 }
 
 void inject_after_fork() {
-  for (uint64_t& h : g_hits) __atomic_store_n(&h, 0, __ATOMIC_RELAXED);
-  for (auto& f : g_fired) f.store(0, std::memory_order_relaxed);
-  g_timer_running = false;  // threads do not survive fork; children get no timers
+  // Threads do not survive fork; counts are per process; which specs fire
+  // here may differ (target=children, target=NAME): as a new process.
+  g_timer_running = false;
+  inject_reload();
 }
 
 bool chosen_from_first(uint32_t i, uint64_t hit) {
@@ -301,7 +331,7 @@ void on_handler_entry(int sig) {
   ts.handler_arm = 0;
   for (uint32_t i = 0; i < g_nspecs; ++i) {
     const wire::Injection& s = g_specs[i];
-    if (s.point != wire::kPointHandler || s.handler_signal != sig) continue;
+    if (s.point != wire::kPointHandler || s.handler_signal != sig || !(g_here >> i & 1)) continue;
     const uint64_t hit = count_hit(i);
     if (__builtin_expect(g_fuzz_inproc, 0) && !fuzz_deliverable(s.signal)) continue;
     if (selects(i, hit)) ts.handler_arm |= 1u << i;

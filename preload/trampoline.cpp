@@ -53,18 +53,17 @@ void note_crash(const ThreadState& ts, int fatal_sig) {
 
 // The summary's "ran N times, interrupted read, write": a relaxed add per
 // run; the handler is placed (/proc/self/maps) only the first time.
-void count_handler_run(int sig, void* handler) {
+void count_handler_run(int sig, void* handler, int fn) {
   wire::Process* p = g_process;
-  const int fn = t_delivering_fn;
-  t_delivering_fn = -1;
   if (!p || in_borrowed_memory()) return;
   p->handled[sig].fetch_add(1, std::memory_order_relaxed);
-  if (fn >= 0) {
+  if (fn >= 0 && fn < kFnCount) {
     p->handled_at_call[sig].fetch_add(1, std::memory_order_relaxed);
     p->interrupted[sig][fn / 64].fetch_or(1ull << (fn % 64), std::memory_order_relaxed);
   }
   const uint64_t bit = 1ull << (sig - 1);
   if (p->handler_placed.load(std::memory_order_relaxed) & bit) return;
+  sys::BlockAll blocked;  // /proc/self/maps takes a while: nothing nests meanwhile
   resolve_one((uintptr_t)handler, 0, &p->handler_frame[sig]);
   p->handler_placed.fetch_or(bit, std::memory_order_release);
 }
@@ -130,6 +129,8 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
     return;
   }
   if (__builtin_expect(g_fuzz_cov != nullptr, 0)) fuzz_cover_entry(sig, ts);
+  const int delivered_at = t_delivering_fn;  // a call: injection's call, or -1
+  t_delivering_fn = -1;
   if (ts.depth < kMaxHandlerDepth) {
     ActiveHandler& a = ts.active[ts.depth];
     a.sig = sig;
@@ -148,8 +149,10 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
   const uint32_t saved_arm = ts.handler_arm;
   ts.in_call = 0;
   if (ts.depth == 0) publish_handler_entry(sig, handler);
-  count_handler_run(sig, handler);
   ts.depth++;
+  // Counted once this handler's entry is complete (handlers left by a jump
+  // count too): a signal that lands in the counting sees it running.
+  count_handler_run(sig, handler, delivered_at);
   on_handler_entry(sig);
   errno = saved_errno;
   if (act & kActSiginfo)

@@ -42,8 +42,13 @@ void publish_handler_entry(int sig, void* handler) {
   if (!a) return;
   a->signal = sig;
   a->handler = (uintptr_t)handler;
-  if (escapes) resolve_one((uintptr_t)handler, 0, &a->handler_frame);
-  else a->handler_frame = wire::Frame{};
+  if (escapes) {
+    // Between this handler's entry and its depth count: nothing may nest.
+    sys::BlockAll blocked;
+    resolve_one((uintptr_t)handler, 0, &a->handler_frame);
+  } else {
+    a->handler_frame = wire::Frame{};
+  }
   a->function.store(-1, std::memory_order_relaxed);
   a->since_ns.store(sys::now_ns(), std::memory_order_release);
 }

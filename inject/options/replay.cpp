@@ -10,13 +10,15 @@
 namespace sigstorm {
 
 std::vector<std::string> replay_options(uint32_t checks, wire::Policy policy, uint64_t hang_timeout_ns,
-                                        std::optional<uint64_t> timeout_ns, double time_scale) {
+                                        std::optional<uint64_t> timeout_ns, double time_scale,
+                                        std::optional<uint64_t> kill_after_ns) {
   std::vector<std::string> out;
   if (checks != wire::kAllChecks) out.insert(out.end(), {"--check", format_checks(checks)});
   if (policy != wire::kPolicyPosix) out.insert(out.end(), {"--policy", std::string(policy_name(policy))});
   if (hang_timeout_ns && hang_timeout_ns != kDefaultHangTimeoutNs)
     out.insert(out.end(), {"--hang-timeout", format_duration(hang_timeout_ns)});
   if (timeout_ns) out.insert(out.end(), {"--timeout", format_duration(*timeout_ns)});
+  if (kill_after_ns) out.insert(out.end(), {"--kill-after", format_duration(*kill_after_ns)});
   if (time_scale != 1.0) {
     char buf[64];
     auto res = std::to_chars(buf, buf + sizeof buf, time_scale);  // the shortest exact form

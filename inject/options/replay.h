@@ -21,7 +21,8 @@ constexpr std::string_view kDefaultErrorExitcodeText = "66";
 // The options of a run as `sigstorm run` words, defaults left out:
 // --check LIST, --policy P, --hang-timeout DUR, --timeout DUR, --time-scale F.
 std::vector<std::string> replay_options(uint32_t checks, wire::Policy policy, uint64_t hang_timeout_ns,
-                                        std::optional<uint64_t> timeout_ns, double time_scale);
+                                        std::optional<uint64_t> timeout_ns, double time_scale,
+                                        std::optional<uint64_t> kill_after_ns = std::nullopt);
 
 // `sigstorm run --seed N OPTIONS --inject SPEC... -- ARGV`, one line, each
 // word quoted for a POSIX shell.

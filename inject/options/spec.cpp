@@ -146,8 +146,19 @@ std::string_view target_name(uint32_t t) {
     case wire::kTargetSelf: return "self";
     case wire::kTargetMain: return "main";
     case wire::kTargetProcess: return "process";
+    case wire::kTargetChildren: return "children";
   }
   return "default";
+}
+
+// A program's file name for target=exe:NAME: what /proc/PID/exe ends with.
+bool program_name(std::string_view s) {
+  if (s.empty() || s.size() >= wire::kTargetNameLen) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+          c == '-' || c == '+'))
+      return false;
+  return true;
 }
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
@@ -242,7 +253,17 @@ class Parser {
         if (value == "self") inj.target = wire::kTargetSelf;
         else if (value == "main") inj.target = wire::kTargetMain;
         else if (value == "process") inj.target = wire::kTargetProcess;
-        else return fail("unknown target=" + quote(value) + " (want self, main or process)");
+        else if (value == "children") inj.target = wire::kTargetChildren;
+        else if (value.starts_with("exe:")) {
+          const std::string_view name = value.substr(4);
+          if (!program_name(name))
+            return fail("target=" + quote(value) + ": want exe:NAME, NAME a program's file name (e.g. exe:nginx)");
+          inj.target = wire::kTargetNamed;
+          std::memcpy(inj.target_name, name.data(), name.size());
+          inj.target_name[name.size()] = 0;
+        } else {
+          return fail("unknown target=" + quote(value) + " (want self, main, process, children or exe:NAME)");
+        }
         target_kv = kv;
       } else if (key == "mode") {
         if (value == "signal") inj.mode = wire::kModeSignal;
@@ -360,7 +381,9 @@ std::string format_spec(const wire::Injection& inj) {
   }
   if (!is_default_when(inj)) s += ",when=" + format_when(inj);
   if (inj.p_scaled != kProbabilityOne) s += ",p=" + format_probability(inj.p_scaled);
-  if (inj.target != wire::kTargetDefault && inj.target != default_target(inj.point))
+  if (inj.target == wire::kTargetNamed)
+    s += ",target=exe:" + std::string(inj.target_name);
+  else if (inj.target != wire::kTargetDefault && inj.target != default_target(inj.point))
     s += ",target=" + std::string(target_name(inj.target));
   if (inj.mode == wire::kModeEintr) s += ",mode=eintr";
   if (inj.max != 0 && !(inj.flags & wire::kInjImplicitMax)) s += ",max=" + std::to_string(inj.max);

@@ -96,6 +96,7 @@ struct Report {
   std::string policy = "posix";
   uint64_t hang_timeout_ns = 0;
   std::optional<uint64_t> timeout_ns;  // --timeout, when given
+  std::optional<uint64_t> kill_after_ns;  // --kill-after, when given
   double time_scale = 1.0;
   bool operator==(const Report&) const = default;
 };

@@ -252,6 +252,12 @@ class Reader {
       if (!ns) fail("timeout", "expected a duration like \"5s\", got \"" + s + "\"");
       r.timeout_ns = *ns;
     }
+    if (const json* k = optional_field(root, "kill_after")) {
+      const std::string s = string(*k, "kill_after");
+      auto ns = parse_duration(s);
+      if (!ns) fail("kill_after", "expected a duration like \"1s\", got \"" + s + "\"");
+      r.kill_after_ns = *ns;
+    }
     if (const json* t = optional_field(root, "time_scale")) {
       if (!t->is_number()) fail("time_scale", "expected a number, got " + type_of(*t));
       r.time_scale = t->get<double>();

@@ -43,7 +43,7 @@ std::string replay_command(const Report& r) {
   for (const auto& inj : r.injections) specs.push_back(inj.spec);
   return replay_line(r.seed,
                      replay_options(checks, r.policy == "linux" ? wire::kPolicyLinux : wire::kPolicyPosix,
-                                    r.hang_timeout_ns, r.timeout_ns, r.time_scale),
+                                    r.hang_timeout_ns, r.timeout_ns, r.time_scale, r.kill_after_ns),
                      specs, r.argv);
 }
 

@@ -7,6 +7,7 @@
 #include "inject/options/duration.h"
 #include "inject/options/signals.h"
 #include "inject/report/collect.h"
+#include "inject/run/audit.h"
 
 namespace sigstorm {
 
@@ -54,6 +55,7 @@ Report finish_report(const RunFile& run_file, const Outcome& outcome, const Proc
   }
   report.argv = ctx.argv;
   report.timeout_ns = ctx.timeout_ns;
+  report.kill_after_ns = ctx.kill_after_ns;
   if (outcome.timed_out) report.notes.insert(report.notes.begin(), ctx.timeout_note);
   if (outcome.stragglers)
     report.notes.push_back(std::to_string(outcome.stragglers) +
@@ -61,6 +63,29 @@ Report finish_report(const RunFile& run_file, const Outcome& outcome, const Proc
                            format_duration(ctx.straggler_grace_ns) +
                            " after the program ended: later findings of theirs are not in this report");
   return report;
+}
+
+void narrow_findings(Report& report, uint64_t signal_filter) {
+  if (!signal_filter) return;
+  size_t left_out = 0;
+  std::vector<Finding> kept;
+  for (Finding& f : report.findings) {
+    const auto sig = parse_signal(f.signal);
+    if (sig && (signal_filter >> (*sig - 1) & 1)) kept.push_back(std::move(f));
+    else ++left_out;
+  }
+  report.findings = std::move(kept);
+  if (left_out)
+    report.notes.push_back(std::to_string(left_out) + (left_out == 1 ? " finding" : " findings") +
+                           " in handlers for other signals left out (--signals " + signal_list(signal_filter) + ")");
+}
+
+void limit_findings(Report& report, std::optional<uint64_t> max_findings) {
+  if (!max_findings || report.findings.size() <= *max_findings) return;
+  const size_t hidden = report.findings.size() - *max_findings;
+  report.findings.resize(*max_findings);
+  report.notes.push_back(std::to_string(hidden) + (hidden == 1 ? " more finding" : " more findings") +
+                         " not shown (--max-findings " + std::to_string(*max_findings) + ")");
 }
 
 int exit_status(const Report& report, const Outcome& outcome, int error_exitcode) {

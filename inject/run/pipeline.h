@@ -18,6 +18,7 @@ struct RunContext {
   std::optional<uint64_t> timeout_ns;   // --timeout
   std::string timeout_note;             // how a timed-out run is described
   uint64_t straggler_grace_ns = 0;
+  std::optional<uint64_t> kill_after_ns;  // --kill-after
 };
 
 // Findings and notes from the watchdog's events: a hang whose probe went
@@ -29,6 +30,12 @@ void add_hangs(Report& report, const std::vector<HangEvent>& hangs, Symbolizer& 
 // straggler notes.
 Report finish_report(const RunFile& run_file, const Outcome& outcome, const ProcessLedger& ledger,
                      const RunContext& context, Symbolizer& symbolizer);
+
+// --signals and --max-findings: findings in handlers for signals outside
+// `signal_filter` (bit sig - 1; 0: all) are left out; then at most
+// `max_findings` are kept. Each says in a note what it left out.
+void narrow_findings(Report& report, uint64_t signal_filter);
+void limit_findings(Report& report, std::optional<uint64_t> max_findings);
 
 // The CLI's exit status for a report: --error-exitcode when an error finding
 // was made, else the program's own (128 + N for death by signal N).

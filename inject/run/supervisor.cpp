@@ -184,8 +184,18 @@ bool Supervisor::step(uint64_t now) {
     return true;
   }
   if (options_.timeout_ns && !outcome_.timed_out && now - start_ns_ >= *options_.timeout_ns) {
-    kill_tree(pid_, options_.own_group);
     outcome_.timed_out = true;
+    if (options_.kill_after_ns) {
+      kill(pid_, SIGTERM);  // as timeout -k: the program may finish first
+      outcome_.terminated = true;
+    } else {
+      kill_tree(pid_, options_.own_group);
+    }
+  }
+  if (outcome_.terminated && !outcome_.killed_after &&
+      now - start_ns_ >= *options_.timeout_ns + *options_.kill_after_ns) {
+    kill_tree(pid_, options_.own_group);
+    outcome_.killed_after = true;
   }
   watchdog_.poll(now);
   if (now >= next_audit_ns_) {
@@ -203,6 +213,8 @@ uint64_t Supervisor::next_step_ns(uint64_t now) const {
   uint64_t at = std::max(next_audit_ns_, now);
   if (watchdog_.enabled()) at = std::min(at, now + watchdog_.interval_ns());
   if (options_.timeout_ns && !outcome_.timed_out) at = std::min(at, start_ns_ + *options_.timeout_ns);
+  if (outcome_.terminated && !outcome_.killed_after)
+    at = std::min(at, start_ns_ + *options_.timeout_ns + *options_.kill_after_ns);
   return at;
 }
 

@@ -66,6 +66,7 @@ struct SupervisorOptions {
   uint64_t hang_timeout_ns = 0;
   bool hang_check = true;
   std::optional<uint64_t> timeout_ns;   // ends the run (SIGKILL) after this long
+  std::optional<uint64_t> kill_after_ns;  // at the timeout SIGTERM first, SIGKILL this much later
   bool own_group = false;               // the program's tree gets a process group, killed whole at the end
   int stdio_fd = -1;                    // >= 0: the program's stdin, stdout and stderr
   bool no_aslr = false;                 // stable addresses (fuzzing compares call sites across runs)
@@ -78,6 +79,8 @@ struct Outcome {
   pid_t pid = 0;
   int status = 0;                       // waitpid's
   bool timed_out = false;
+  bool terminated = false;              // the timeout sent SIGTERM (--kill-after)
+  bool killed_after = false;            // and it had to send SIGKILL later
   int exec_errno = 0;                   // exec failed in the child: nothing ran
   uint64_t elapsed_ns = 0;
   size_t stragglers = 0;                // processes still running after the grace period

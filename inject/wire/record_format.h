@@ -83,7 +83,11 @@ struct Record {
 };
 
 enum PointKind : uint32_t { kPointCall = 1, kPointAfter, kPointEvery, kPointHandler };
-enum Target : uint32_t { kTargetDefault = 0, kTargetSelf, kTargetMain, kTargetProcess };
+// kTargetChildren and kTargetNamed pick the processes a spec fires in (every
+// process but the one sigstorm started; those whose program is named
+// Injection::target_name), and go to that process's main thread.
+enum Target : uint32_t { kTargetDefault = 0, kTargetSelf, kTargetMain, kTargetProcess, kTargetChildren, kTargetNamed };
+constexpr uint32_t kTargetNameLen = 32;
 enum Mode : uint32_t { kModeSignal = 0, kModeEintr = 1 };
 // after:/every: clocks start at process start, or once the signal can no
 // longer end the process by its default action (a handler or SIG_IGN is
@@ -116,9 +120,17 @@ struct Injection {
   uint64_t max;             // 0: unlimited
   uint32_t from;            // From (after:/every:)
   uint32_t flags;           // InjectionFlags
+  char target_name[kTargetNameLen];  // kTargetNamed: the program's file name (target=exe:NAME)
 };
 
 // Config::fuzz flags.
+// Config::flags.
+enum ConfigFlags : uint32_t {
+  // --no-follow-children: the program sigstorm started is checked; what it
+  // execs runs without the shim (the shim leaves the environment as bare).
+  kNoFollowChildren = 1,
+};
+
 enum FuzzFlags : uint32_t {
   kFuzzArmAll = 1,     // every call point counts its hits (Process::calls), injections or not
   kFuzzCoverage = 2,   // handler entries bump Header::interleavings
@@ -146,7 +158,7 @@ struct Config {
   uint32_t record_limit;
   // Fuzzing (`sigstorm fuzz`, the in-process harness): FuzzFlags.
   uint32_t fuzz;
-  uint32_t reserved3;
+  uint32_t flags;           // ConfigFlags
 };
 
 // A process of the run. The run may start any number of processes: the CLI

@@ -349,3 +349,86 @@ TEST(Trust, HandlersThatRanAreListed) {
   auto text = run({cli_path(), "run", "--", target("fp_siglongjmp_loop")});
   EXPECT_NE(text.err.find("sigstorm: handler on_segv for SIGSEGV ran 8 times\n"), std::string::npos) << text.describe();
 }
+
+// ---------------------------------------------------------------- run options users asked for
+
+TEST(Trust, NoFollowChildrenLeavesExecedProgramsBare) {
+  REQUIRE_SIGSTORM();
+  auto followed = run_sigstorm({}, {"/bin/sh", "-c", target("sigerr_prev") + " >/dev/null"});
+  EXPECT_EQ(followed.findings("unsafe-call", "printf").size(), 2u) << followed.describe();
+
+  auto s = run_sigstorm({"--no-follow-children"}, {"/bin/sh", "-c", target("sigerr_prev") + " >/dev/null; echo \"[$LD_PRELOAD][$SIGSTORM_RUN_FILE]\""});
+  EXPECT_EQ(s.result.out, "[][]\n") << s.describe();
+  EXPECT_TRUE(s.findings().empty()) << s.describe();
+  const auto procs = s.report.value("processes", json::array());
+  ASSERT_EQ(procs.size(), 1u) << s.describe();
+  EXPECT_EQ(procs[0].value("exe", ""), "/usr/bin/dash") << s.describe();
+}
+
+TEST(Trust, MaxFindingsAndSignalFilter) {
+  REQUIRE_SIGSTORM();
+  auto all = run_sigstorm({}, {target("sigerr_prev")});
+  ASSERT_EQ(all.findings().size(), 2u) << all.describe();
+
+  auto one = run_sigstorm({"--max-findings", "1"}, {target("sigerr_prev")});
+  EXPECT_EQ(one.findings().size(), 1u) << one.describe();
+  EXPECT_EQ(one.result.shell_status(), 66) << one.describe();
+  EXPECT_EQ(one.report.value("notes", json::array()), json({"1 more finding not shown (--max-findings 1)"}))
+      << one.describe();
+
+  auto usr2 = run_sigstorm({"--signals", "USR2"}, {target("sigerr_prev")});
+  ASSERT_EQ(usr2.findings().size(), 1u) << usr2.describe();
+  EXPECT_EQ(usr2.findings()[0].value("signal", ""), "SIGUSR2");
+  EXPECT_EQ(usr2.report.value("notes", json::array()),
+            json({"1 finding in handlers for other signals left out (--signals SIGUSR2)"}))
+      << usr2.describe();
+
+  // Only findings for other signals: nothing counts, the program's status.
+  auto none = run_sigstorm({"--signals", "HUP"}, {target("sigerr_prev")});
+  EXPECT_TRUE(none.findings().empty()) << none.describe();
+  EXPECT_EQ(none.result.shell_status(), 0) << none.describe();
+}
+
+// --timeout with --kill-after: SIGTERM first, so the program can finish.
+TEST(Trust, TimeoutTermsThenKills) {
+  REQUIRE_SIGSTORM();
+  if (python().empty()) GTEST_SKIP() << "no python3";
+  const std::string prog = R"(
+import signal, sys, time
+signal.signal(signal.SIGTERM, lambda s, f: (print("flushed statistics"), sys.exit(0)))
+print("running", flush=True)
+time.sleep(30)
+)";
+  auto s = run_sigstorm({"--timeout", "300ms", "--kill-after", "5s"}, {python(), "-c", prog});
+  EXPECT_EQ(s.result.out, "running\nflushed statistics\n") << s.describe();
+  EXPECT_EQ(s.result.shell_status(), 0) << s.describe();
+  EXPECT_EQ(s.report.value("notes", json::array()),
+            json({"run ended by --timeout after 300ms (SIGTERM; the program ended within --kill-after 5s)"}))
+      << s.describe();
+  EXPECT_EQ(s.report.value("kill_after", ""), "5s");
+
+  auto stubborn = run_sigstorm({"--timeout", "200ms", "--kill-after", "200ms"},
+                               {"/bin/sh", "-c", "trap '' TERM; while :; do :; done"});
+  EXPECT_EQ(stubborn.result.shell_status(), 128 + SIGKILL) << stubborn.describe();
+  EXPECT_EQ(stubborn.report.value("notes", json::array()),
+            json({"run ended by --timeout after 200ms (SIGTERM, then SIGKILL 200ms later)"}))
+      << stubborn.describe();
+}
+
+// Injections aimed at worker processes: target=children (forked workers, as
+// nginx's), target=NAME (a program the run execs). The master, which has no
+// handler, is never hit.
+TEST(Trust, InjectionsAimedAtChildren) {
+  REQUIRE_SIGSTORM();
+  auto s = run_sigstorm({"--inject", "USR1@every:1ms,target=children"}, {target("workers"), "2"});
+  EXPECT_EQ(s.result.shell_status(), 0) << s.describe();
+  EXPECT_EQ(s.result.out, "worker handled>=5\nworker handled>=5\nmaster: 0 workers failed\n") << s.describe();
+  ASSERT_EQ(s.report["injections"].size(), 1u);
+  EXPECT_EQ(s.report["injections"][0]["processes"].size(), 2u) << "fired in both workers\n" << s.describe();
+
+  auto named = run_sigstorm({"--inject", "USR1@every:1ms,target=exe:workers"},
+                            {"/bin/sh", "-c", target("workers") + " 0; echo sh survived"});
+  EXPECT_EQ(named.result.shell_status(), 0) << named.describe();
+  EXPECT_EQ(named.result.out, "worker handled>=5\nsh survived\n") << named.describe();
+  EXPECT_GE(named.report["injections"][0].value("fired", 0), 5) << named.describe();
+}

@@ -103,6 +103,7 @@ constexpr Import kImports[] = {
     {"memchr", Use::Posix, "pure; resolve_frames finds line ends in /proc/self/maps"},
     {"strlen", Use::Posix, "pure; init.cpp's environment parsing (start-up in fact)"},
     {"strncmp", Use::Posix, "pure; init.cpp's environment parsing (start-up in fact)"},
+    {"strcmp", Use::Posix, "pure; inject.cpp matches target=exe:NAME against the program (start-up and fork child)"},
     // ---- on a signal path: safe in glibc, not on POSIX's list ----
     {"__errno_location", Use::Glibc, "errno itself: returns the thread's errno slot, thread pointer + offset"},
     {"__libc_current_sigrtmax", Use::Glibc, "SIGRTMAX: returns a constant set at libc start-up; the trampoline's probe test"},

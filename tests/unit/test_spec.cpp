@@ -145,6 +145,14 @@ TEST(Spec, TargetKey) {
   EXPECT_EQ(ok("USR1@after:1ms,target=main").target, wire::kTargetMain);
   EXPECT_EQ(ok("USR1@every:1ms,target=process").target, wire::kTargetProcess);
   EXPECT_EQ(ok("USR1@handler:USR2,target=process").target, wire::kTargetProcess);
+  EXPECT_EQ(ok("USR1@every:1ms,target=children").target, wire::kTargetChildren);
+  const wire::Injection named = ok("HUP@every:1s,target=exe:nginx");
+  EXPECT_EQ(named.target, wire::kTargetNamed);
+  EXPECT_STREQ(named.target_name, "nginx");
+  EXPECT_EQ(format_spec(named), "SIGHUP@every:1s,target=exe:nginx");
+  EXPECT_EQ(format_spec(ok("USR1@call:read,target=children")), "SIGUSR1@call:read,target=children");
+  EXPECT_ERROR("USR1@every:1ms,target=exe:", "want exe:NAME");
+  EXPECT_ERROR("USR1@every:1ms,target=exe:a/b", "want exe:NAME");
 }
 
 TEST(Spec, ModeKey) {
