@@ -148,15 +148,12 @@ int fuzz_command() {
       replay_options(base.checks, static_cast<wire::Policy>(base.policy), base.hang_timeout_ns, std::nullopt,
                      base.time_scale);
 
-  const std::string& program = s.command.front();
-  const std::string path = resolve_program(program, std::getenv("PATH"));
-  const std::string shim = shim_path();
-  check_shim(shim);
-  check_preloadable(program, path, shim);
+  const Prepared target = prepare(s.command);
+  const std::string& program = target.program;
   std::optional<OutputFile> out;
   if (s.report_path) out.emplace(*s.report_path);
 
-  FuzzJobs runner(program, path, s.command, shim, base);
+  FuzzJobs runner(program, target.path, s.command, target.shim, base);
   runner.set_jobs(1);
   ScheduleGen gen(seed, s.signals);
   Search search;

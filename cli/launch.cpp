@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "inject/options/duration.h"
+#include "inject/run/program.h"
 #include "inject/run/supervisor.h"
 #include "inject/error.h"
 #include "inject/options/number.h"
@@ -96,6 +97,16 @@ std::vector<std::string> child_environment(const std::string& shim, const std::s
   env.push_back(pre + shim + (preload.empty() ? "" : ":" + preload));
   env.push_back(run + run_file);
   return env;
+}
+
+Prepared prepare(const std::vector<std::string>& command) {
+  Prepared p;
+  p.program = command.front();
+  p.path = resolve_program(p.program, std::getenv("PATH"));
+  p.shim = shim_path();
+  check_shim(p.shim);
+  check_preloadable(p.program, p.path, p.shim);
+  return p;
 }
 
 std::string current_dir() {

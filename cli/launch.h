@@ -24,6 +24,16 @@ std::string shim_path();
 // file named.
 std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file);
 
+// The program a run starts and the shim it gets, checked before anything
+// starts: PROGRAM found on PATH, the shim found and loadable, the program one
+// the loader can preload it into. Throws Error.
+struct Prepared {
+  std::string program;  // as given
+  std::string path;     // as found
+  std::string shim;
+};
+Prepared prepare(const std::vector<std::string>& command);
+
 // The working directory (source paths in reports are shown relative to it).
 std::string current_dir();
 

@@ -20,11 +20,7 @@ constexpr uint64_t kStragglerGraceNs = 1'000'000'000ull;
 
 int run(const Options& options) {
   const Settings s = resolve(options, kRun);
-  const std::string& program = s.command.front();
-  const std::string path = resolve_program(program, std::getenv("PATH"));
-  const std::string shim = shim_path();
-  check_shim(shim);
-  check_preloadable(program, path, shim);
+  const Prepared target = prepare(s.command);
 
   std::optional<OutputFile> out;
   if (s.report_path) out.emplace(*s.report_path);
@@ -49,8 +45,8 @@ int run(const Options& options) {
                                           .timeout_ns = s.timeout_ns,
                                           .kill_after_ns = s.kill_after_ns,
                                           .straggler_grace_ns = kStragglerGraceNs});
-  const ExecImage image(path, s.command, child_environment(shim, run_file.path()));
-  supervisor.start(image, program);
+  const ExecImage image(target.path, s.command, child_environment(target.shim, run_file.path()));
+  supervisor.start(image, target.program);
   while (!supervisor.step(monotonic_ns()))
     if (const int sig = wait_for_step(gate, {&supervisor}); sig == SIGTERM || sig == SIGHUP)
       kill(supervisor.pid(), sig);

@@ -51,15 +51,36 @@ void note_crash(const ThreadState& ts, int fatal_sig) {
   record(f);
 }
 
+// Did the signal interrupt a system call (a blocking read, a sleep)? The
+// instruction before the interrupted pc is then the system call
+// instruction. Only looked at within the pc's own page, which is mapped.
+bool in_system_call(void* uc) {
+  if (!uc) return false;
+#if defined(__x86_64__)
+  const uintptr_t pc = (uintptr_t)((ucontext_t*)uc)->uc_mcontext.gregs[REG_RIP];
+  if ((pc & 0xfff) < 2) return false;
+  const unsigned char* at = (const unsigned char*)pc - 2;
+  return at[0] == 0x0f && at[1] == 0x05;  // syscall
+#elif defined(__aarch64__)
+  const uintptr_t pc = (uintptr_t)((ucontext_t*)uc)->uc_mcontext.pc;
+  if ((pc & 0xfff) < 4) return false;
+  return *(const uint32_t*)(pc - 4) == 0xd4000001u;  // svc #0
+#else
+  return false;
+#endif
+}
+
 // The summary's "ran N times, interrupted read, write": a relaxed add per
 // run; the handler is placed (/proc/self/maps) only the first time.
-void count_handler_run(int sig, void* handler, int fn) {
+void count_handler_run(int sig, void* handler, int fn, void* uc) {
   wire::Process* p = g_process;
   if (!p || in_borrowed_memory()) return;
   p->handled[sig].fetch_add(1, std::memory_order_relaxed);
   if (fn >= 0 && fn < kFnCount) {
     p->handled_at_call[sig].fetch_add(1, std::memory_order_relaxed);
     p->interrupted[sig][fn / 64].fetch_or(1ull << (fn % 64), std::memory_order_relaxed);
+  } else if (in_system_call(uc)) {
+    p->handled_in_syscall[sig].fetch_add(1, std::memory_order_relaxed);
   }
   const uint64_t bit = 1ull << (sig - 1);
   if (p->handler_placed.load(std::memory_order_relaxed) & bit) return;
@@ -152,7 +173,7 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
   ts.depth++;
   // Counted once this handler's entry is complete (handlers left by a jump
   // count too): a signal that lands in the counting sees it running.
-  count_handler_run(sig, handler, delivered_at);
+  count_handler_run(sig, handler, delivered_at, uc);
   on_handler_entry(sig);
   errno = saved_errno;
   if (act & kActSiginfo)

@@ -192,6 +192,7 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer, const Process
       HandlerStat& st = report.handlers[it->second];
       st.ran += h.ran;
       st.at_call += h.at_call;
+      st.in_syscall += h.in_syscall;
       for (int fn : h.interrupted) {
         if (fn < 0 || static_cast<size_t>(fn) >= functions().size()) continue;
         const std::string name(functions()[fn].name);

@@ -68,6 +68,7 @@ struct HandlerStat {
   std::optional<StackFrame> handler_frame;
   uint64_t ran = 0;                      // runs, summed over processes
   uint64_t at_call = 0;                  // of which at an interposed call (a call: injection)
+  uint64_t in_syscall = 0;               // of the others, those that interrupted a system call
   std::vector<std::string> interrupted;  // those calls
   std::vector<int> pids;                 // processes it ran in
   bool operator==(const HandlerStat&) const = default;

@@ -88,6 +88,7 @@ std::string write_json(const Report& r) {
                             {"handler_frame", h.handler_frame ? frame_json(*h.handler_frame) : json(nullptr)},
                             {"ran", h.ran},
                             {"at_call", h.at_call},
+                            {"in_syscall", h.in_syscall},
                             {"interrupted", h.interrupted},
                             {"pids", h.pids}});
   j["handlers"] = handlers;

@@ -219,6 +219,7 @@ class Reader {
           h.handler_frame = frame(*f, p + ".handler_frame");
         h.ran = unsigned_int(field(o, p, "ran"), p + ".ran");
         if (const json* a = optional_field(o, "at_call")) h.at_call = unsigned_int(*a, p + ".at_call");
+        if (const json* a = optional_field(o, "in_syscall")) h.in_syscall = unsigned_int(*a, p + ".in_syscall");
         if (const json* n = optional_field(o, "interrupted")) h.interrupted = strings(*n, p + ".interrupted");
         if (const json* ps = optional_field(o, "pids")) {
           array(*ps, p + ".pids");

@@ -1,5 +1,6 @@
 // The text report: one sanitizer-style block per finding, then injection
 // lines, notes and the SUMMARY line.
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <set>
@@ -85,11 +86,19 @@ std::string write_text(const Report& r, std::string_view base_dir) {
     if (!h.handler && h.handler_frame && h.handler_frame->module)
       name = *h.handler_frame->module + "+" + hex(h.handler_frame->offset);
     out += "sigstorm: handler " + name + " for " + h.signal + " ran " + times(h.ran);
+    // What the runs interrupted: calls a call: injection chose, other system
+    // calls (a blocking read, a sleep), running code.
+    std::vector<std::string> parts;
     if (h.at_call) {
-      out += " (" + std::to_string(h.at_call) + " at interposed calls:";
-      for (size_t i = 0; i < h.interrupted.size(); ++i) out += (i ? ", " : " ") + h.interrupted[i];
-      out += ")";
+      std::string p = std::to_string(h.at_call) + " at interposed calls:";
+      for (size_t i = 0; i < h.interrupted.size(); ++i) p += (i ? ", " : " ") + h.interrupted[i];
+      parts.push_back(p);
     }
+    if (h.in_syscall) parts.push_back(std::to_string(h.in_syscall) + " in system calls");
+    const uint64_t running = h.ran - std::min(h.ran, h.at_call + h.in_syscall);
+    if (!parts.empty() && running) parts.push_back(std::to_string(running) + " in running code");
+    for (size_t i = 0; i < parts.size(); ++i) out += (i ? "; " : " (") + parts[i];
+    if (!parts.empty()) out += ")";
     if (h.pids.size() > 1) out += " in " + std::to_string(h.pids.size()) + " processes";
     out += "\n";
   }

@@ -27,6 +27,7 @@ ProcessEntry snapshot(const wire::Process& p) {
     h.signal = sig;
     h.ran = ran;
     h.at_call = p.handled_at_call[sig].load(std::memory_order_relaxed);
+    h.in_syscall = p.handled_in_syscall[sig].load(std::memory_order_relaxed);
     for (uint32_t w = 0; w < wire::kMaxFunctions / 64; ++w) {
       const uint64_t bits = p.interrupted[sig][w].load(std::memory_order_relaxed);
       for (int b = 0; b < 64; ++b)
@@ -52,6 +53,7 @@ void clear(wire::Process& p) {
   p.expected_caught.store(0, std::memory_order_relaxed);
   for (auto& h : p.handled) h.store(0, std::memory_order_relaxed);
   for (auto& h : p.handled_at_call) h.store(0, std::memory_order_relaxed);
+  for (auto& h : p.handled_in_syscall) h.store(0, std::memory_order_relaxed);
   for (auto& row : p.interrupted)
     for (auto& w : row) w.store(0, std::memory_order_relaxed);
   p.handler_placed.store(0, std::memory_order_relaxed);

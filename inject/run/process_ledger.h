@@ -25,7 +25,7 @@ struct ProcessEntry {
   std::vector<uint64_t> calls;   // hits per functions.def row (fuzzing)
   struct Handled {
     int signal = 0;
-    uint64_t ran = 0, at_call = 0;
+    uint64_t ran = 0, at_call = 0, in_syscall = 0;
     std::vector<int> interrupted;         // functions.def rows
     std::optional<wire::Frame> handler;   // placed the first time it ran
   };

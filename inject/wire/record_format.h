@@ -188,6 +188,7 @@ struct Process {
   // handler itself, placed the first time it ran.
   std::atomic<uint64_t> handled[kSignalSlots];
   std::atomic<uint64_t> handled_at_call[kSignalSlots];
+  std::atomic<uint64_t> handled_in_syscall[kSignalSlots];  // else: the signal interrupted a system call
   std::atomic<uint64_t> interrupted[kSignalSlots][kMaxFunctions / 64];  // bit per functions.def row
   std::atomic<uint64_t> handler_placed;                                 // bit sig - 1
   Frame handler_frame[kSignalSlots];

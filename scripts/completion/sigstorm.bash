@@ -15,8 +15,8 @@
 
 _sigstorm_subcommands="run points report fuzz"
 _sigstorm_opts_top="-h --help --version"
-_sigstorm_opts_run="-h --help -i --inject --check -o --report --format --seed --hang-timeout --timeout --error-exitcode --time-scale --policy"
-_sigstorm_args_run="-i --inject --check -o --report --format --seed --hang-timeout --timeout --error-exitcode --time-scale --policy"
+_sigstorm_opts_run="-h --help -i --inject --check -o --report --format --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals --no-follow-children"
+_sigstorm_args_run="-i --inject --check -o --report --format --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals"
 _sigstorm_opts_fuzz="-h --help --max-time --runs --jobs --seed --signals --check --policy --hang-timeout --timeout --time-scale --error-exitcode -o --report --format"
 _sigstorm_args_fuzz="--max-time --runs --jobs --seed --signals --check --policy --hang-timeout --timeout --time-scale --error-exitcode -o --report --format"
 _sigstorm_opts_report="-h --help --format -o --output"
@@ -75,7 +75,9 @@ _sigstorm_spec() {  # CLI CUR
   if [[ $rest != *,* ]]; then
     local value=${rest#*:}
     case $point in
-      call) _sigstorm_add "$sig$point:" "$cur" $(_sigstorm_functions "$cli") "*" ;;
+      call)
+        # shellcheck disable=SC2046  # one word per function
+        _sigstorm_add "$sig$point:" "$cur" $(_sigstorm_functions "$cli") "*" ;;
       handler) _sigstorm_add "$sig$point:" "$cur" $_sigstorm_signals ;;
       after | every) [[ -z $value ]] && _sigstorm_add "$sig$point:" "$cur" 10ms 50ms 200us 1s ;;
     esac
@@ -83,12 +85,22 @@ _sigstorm_spec() {  # CLI CUR
   fi
   local head=${cur%,*}, kv=${cur##*,}
   case $kv in
-    target=*) _sigstorm_add "${head}target=" "$cur" self main process ;;
+    target=*) _sigstorm_add "${head}target=" "$cur" self main process children exe: ;;
     mode=*) _sigstorm_add "${head}mode=" "$cur" signal eintr ;;
     from=*) _sigstorm_add "${head}from=" "$cur" start handler ;;
     *=*) ;;
     *) _sigstorm_add "$head" "$cur" when= p= target= mode= max= from= ;;
   esac
+}
+
+# PROGRAM: a command from PATH, or a path.
+_sigstorm_program() {  # CUR
+  if [[ $1 == */* ]]; then
+    mapfile -t COMPREPLY < <(compgen -f -- "$1")
+  else
+    mapfile -t COMPREPLY < <(compgen -c -- "$1" | sort -u; compgen -d -- "$1")
+  fi
+  compopt -o filenames 2>/dev/null
 }
 
 _sigstorm() {
@@ -131,13 +143,12 @@ _sigstorm() {
 
   if ((prog >= 0)); then
     if ((ncur == prog)); then
-      COMPREPLY=($(compgen -c -- "$cur") $(compgen -f -- "$cur"))
-      compopt -o filenames 2>/dev/null
+      _sigstorm_program "$cur"
     elif declare -F _command_offset >/dev/null; then
       _command_offset "$prog"
       return
     else
-      COMPREPLY=($(compgen -f -- "$cur"))
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       compopt -o filenames 2>/dev/null
     fi
     return
@@ -175,11 +186,11 @@ _sigstorm() {
           *) _sigstorm_add "" "$value" text json sarif html ;;
         esac ;;
       -o | --report | --output)
-        COMPREPLY=($(compgen -f -- "$value"))
+        mapfile -t COMPREPLY < <(compgen -f -- "$value")
         compopt -o filenames 2>/dev/null ;;
-      --hang-timeout | --timeout | --max-time) _sigstorm_add "" "$value" 100ms 500ms 1s 2s 5s 30s 60s ;;
+      --hang-timeout | --timeout | --kill-after | --max-time) _sigstorm_add "" "$value" 100ms 500ms 1s 2s 5s 30s 60s ;;
       --time-scale) _sigstorm_add "" "$value" 0.001 0.01 0.1 ;;
-      *) ;;  # --seed N, --runs N, --jobs N, --error-exitcode N
+      *) ;;  # --seed N, --runs N, --jobs N, --error-exitcode N, --max-findings N
     esac
     if [[ -n $eq ]]; then
       local j
@@ -190,11 +201,10 @@ _sigstorm() {
     _sigstorm_add "" "$cur" ${!opts-}
     [[ $sub == run || $sub == fuzz ]] && _sigstorm_add "" "$cur" --
   elif [[ $sub == report ]]; then
-    COMPREPLY=($(compgen -f -X '!*.json' -- "$cur") $(compgen -d -- "$cur"))
+    mapfile -t COMPREPLY < <(compgen -f -X '!*.json' -- "$cur"; compgen -d -- "$cur")
     compopt -o filenames 2>/dev/null
   elif [[ $sub == run || $sub == fuzz ]]; then
-    COMPREPLY=($(compgen -c -- "$cur") $(compgen -f -- "$cur"))
-    compopt -o filenames 2>/dev/null
+    _sigstorm_program "$cur"
   fi
 
   # Readline replaces only the text after the last COMP_WORDBREAKS character

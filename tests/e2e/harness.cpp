@@ -340,6 +340,14 @@ void expect_transparent(const Comparison& c) {
   EXPECT_EQ(c.storm.result.out, c.bare.out) << "stdout differs under sigstorm";
   EXPECT_EQ(c.storm.result.err, c.bare.err) << "stderr differs under sigstorm (with --report it adds nothing)";
   EXPECT_TRUE(c.storm.report_ok && c.storm.findings().empty()) << c.storm.describe();
+  // Nothing to note, and the shim was really there: every process of the
+  // run is listed, none with handlers sigstorm could not check.
+  if (!c.storm.report_ok) return;
+  EXPECT_EQ(c.storm.report.value("notes", json::array()), json::array()) << c.storm.describe();
+  const json procs = c.storm.report.value("processes", json::array());
+  EXPECT_FALSE(procs.empty()) << "no process of the run reached the report\n" << c.storm.describe();
+  for (const json& p : procs) EXPECT_EQ(p.value("unchecked_handlers", 0), 0) << c.storm.describe();
+  EXPECT_EQ(c.storm.report.value("dropped", -1), 0) << c.storm.describe();
 }
 
 // ---------------------------------------------------------------- findings

@@ -368,11 +368,13 @@ TEST(ReportText, NoFindingsStillShowsWhatRan) {
   h.handler = "on_usr2";
   h.ran = 7;
   h.at_call = 2;
+  h.in_syscall = 3;
   h.interrupted = {"read", "poll"};
   h.pids = {1, 2};
   r.handlers = {h};
   EXPECT_EQ(write_text(r),
-            "sigstorm: handler on_usr2 for SIGUSR2 ran 7 times (2 at interposed calls: read, poll) in 2 processes\n"
+            "sigstorm: handler on_usr2 for SIGUSR2 ran 7 times (2 at interposed calls: read, poll; 3 in system calls; 2 in "
+            "running code) in 2 processes\n"
             "sigstorm: injection SIGUSR1@call:read never fired\n"
             "sigstorm: injection SIGUSR2@every:1ms fired 5 times\n"
             "SUMMARY: sigstorm: no findings; seed 99; never fired: SIGUSR1@call:read\n");
