@@ -12,10 +12,9 @@
 
 namespace compat {
 
-// NAME found on PATH (or NAME itself when it has a '/'), or "".
-std::string which(const std::string& name);
-// The python3 interpreter itself, not a wrapper script: "" when there is none.
-const std::string& python();
+using e2e::python;
+using e2e::which;
+
 void write_file(const std::string& path, const std::string& data);
 std::string read_file(const std::string& path, bool* ok = nullptr);
 // Deterministic text and bytes (the same in every run).

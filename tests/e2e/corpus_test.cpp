@@ -104,10 +104,6 @@ std::string interpreter(const std::vector<std::string>& ask) {
   std::string path = r.out.substr(0, r.out.find('\n'));
   return access(path.c_str(), X_OK) == 0 ? path : "";
 }
-const std::string& python() {
-  static const std::string p = interpreter({"python3", "-c", "import sys; print(sys.executable)"});
-  return p;
-}
 const std::string& perl() {
   static const std::string p = interpreter({"perl", "-e", "print $^X, qq(\\n)"});
   return p;

@@ -50,6 +50,31 @@ int line_of(const std::string& file, std::string_view marker) {
   return lines.size() == 1 ? lines[0] : -1;
 }
 
+// ---------------------------------------------------------------- programs
+
+std::string which(const std::string& name) {
+  if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0 ? name : "";
+  const char* p = getenv("PATH");
+  std::stringstream ss(p && *p ? p : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    std::string cand = (dir.empty() ? "." : dir) + "/" + name;
+    struct stat st;
+    if (stat(cand.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(cand.c_str(), X_OK) == 0) return cand;
+  }
+  return "";
+}
+
+const std::string& python() {
+  static const std::string path = [] {
+    if (which("python3").empty()) return std::string();
+    auto r = run({"python3", "-c", "import sys; print(sys.executable)"});
+    if (r.shell_status() != 0 || r.out.empty()) return std::string();
+    return r.out.substr(0, r.out.find('\n'));
+  }();
+  return path;
+}
+
 // ---------------------------------------------------------------- running
 namespace {
 

@@ -41,6 +41,12 @@ std::vector<int> lines_with(const std::string& file, std::string_view marker);
 // The single line with MARKER, or -1 (not found or more than one).
 int line_of(const std::string& file, std::string_view marker);
 
+// NAME found on PATH (or NAME itself when it has a '/'), or "".
+std::string which(const std::string& name);
+// The python3 interpreter itself, not a wrapper script (pyenv's python3 is a
+// bash script): "" when there is none.
+const std::string& python();
+
 // ---------------------------------------------------------------- running
 struct RunOptions {
   std::vector<std::pair<std::string, std::string>> env_set;  // added or replaced

@@ -16,16 +16,6 @@ using namespace e2e;
 
 namespace {
 
-// The interpreter itself, not a wrapper script (pyenv's python3 is a bash
-// script): "" when there is none.
-const std::string& python() {
-  static const std::string path = [] {
-    auto r = run({"python3", "-c", "import sys; print(sys.executable)"});
-    if (r.shell_status() != 0 || r.out.empty()) return std::string();
-    return r.out.substr(0, r.out.find('\n'));
-  }();
-  return path;
-}
 
 #define REQUIRE_PYTHON()                                                 \
   do {                                                                   \

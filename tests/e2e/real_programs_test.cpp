@@ -10,9 +10,6 @@ using namespace e2e;
 
 namespace {
 
-std::string python() {
-  return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-}
 
 // Same stdout and status, no findings. (stderr is compared by the caller when
 // it is deterministic.)

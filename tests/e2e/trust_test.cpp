@@ -16,12 +16,6 @@ namespace {
 
 const std::string kLibDir = "/usr/lib/x86_64-linux-gnu/";
 
-// The real python3 (pyenv's python3 is a shell script).
-std::string python() {
-  for (const char* p : {"/usr/bin/python3", "/usr/local/bin/python3"})
-    if (access(p, X_OK) == 0) return p;
-  return "";
-}
 
 void expect_no_notes(const SigstormRun& s) {
   EXPECT_EQ(s.report.value("notes", json::array()), json::array()) << s.describe();
