@@ -13,36 +13,6 @@
 #include "inject/run/pipeline.h"
 
 namespace sigstorm::cli {
-namespace {
-
-// Back to an empty run (modules stay: the same files get the same indexes).
-void reset(wire::Header& h, const wire::Config& config) {
-  const uint32_t nr = std::min(h.next_record.load(), wire::kMaxRecords);
-  for (uint32_t i = 0; i < nr; ++i) h.records[i].state.store(wire::kFree, std::memory_order_relaxed);
-  h.next_record.store(0);
-  const uint32_t np = std::min(h.next_process.load(), wire::kMaxProcesses);
-  for (uint32_t i = 0; i < np; ++i) {
-    wire::Process& p = h.processes[i];
-    p.state.store(wire::kFree, std::memory_order_relaxed);
-    for (auto& f : p.fired) f.store(0, std::memory_order_relaxed);
-    for (auto& c : p.calls) c.store(0, std::memory_order_relaxed);
-    p.started.store(0, std::memory_order_relaxed);
-    p.expected_caught.store(0, std::memory_order_relaxed);
-    p.images = 0;
-  }
-  h.next_process.store(0);
-  for (wire::Active& a : h.active) {
-    a.since_ns.store(0, std::memory_order_relaxed);
-    a.tid.store(0, std::memory_order_relaxed);
-    a.function.store(-1, std::memory_order_relaxed);
-  }
-  h.dropped_records.store(0);
-  h.dropped_processes.store(0);
-  std::memset(reinterpret_cast<void*>(h.interleavings), 0, sizeof h.interleavings);
-  h.config = config;
-}
-
-}  // namespace
 
 struct FuzzJobs::Job {
   explicit Job(const wire::Config& c) : file(RunFile::create(c)) {}
@@ -87,7 +57,7 @@ void FuzzJobs::launch(size_t i, const Schedule& schedule, uint32_t fuzz_flags) {
   c.injection_count = static_cast<uint32_t>(schedule.size());
   for (size_t k = 0; k < schedule.size() && k < wire::kMaxInjections; ++k) c.injections[k] = schedule[k];
   c.cli_pid = getpid();
-  reset(const_cast<wire::Header&>(j.file.read()), c);
+  reset_run(const_cast<wire::Header&>(j.file.read()), c);
   j.schedule = schedule;
   SupervisorOptions o;
   o.hang_timeout_ns = base_.hang_timeout_ns;
@@ -139,17 +109,14 @@ RunResult FuzzJobs::examine(size_t i) {
   o.timed_out = j.outcome.timed_out;
   o.elapsed_ns = j.outcome.elapsed_ns;
   const wire::Header& h = j.file.read();
-  const uint32_t n = std::min(h.next_record.load(std::memory_order_acquire), wire::kMaxRecords);
-  for (uint32_t k = 0; k < n && !o.error; ++k) {
-    const wire::Record& r = h.records[k];
-    if (r.state.load(std::memory_order_acquire) != wire::kReady || r.kind == 0 || r.kind >= wire::kKindCount)
-      continue;
-    const auto kind = static_cast<wire::Kind>(r.kind);
-    if (!is_error(kind) || !(h.config.checks & wire::check_bit(kind))) continue;
+  for (const wire::Record* r : ready_records(h)) {
+    const auto kind = record_kind(*r);
+    if (!kind || !is_error(*kind) || !(h.config.checks & wire::check_bit(*kind))) continue;
     o.error = true;
-    o.kind = kind;
-    if (r.function >= 0 && static_cast<size_t>(r.function) < functions().size())
-      o.what = std::string(functions()[r.function].name);
+    o.kind = *kind;
+    if (r->function >= 0 && static_cast<size_t>(r->function) < functions().size())
+      o.what = std::string(functions()[r->function].name);
+    break;
   }
   for (const HangEvent& ev : j.outcome.hangs)
     if (!o.error && ev.ended) {

@@ -38,6 +38,7 @@
 #include "inject/fuzz/schedule.h"
 #include "inject/options/signals.h"
 #include "inject/report/symbolize.h"
+#include "inject/run/run_file.h"
 #include "inject/run/watchdog.h"
 
 // Interleaving coverage for libFuzzer: it reads this section after every
@@ -176,8 +177,9 @@ void sleep_ns(uint64_t ns) {
 }
 
 bool counts(const wire::Record& r) {
-  if (r.kind == 0 || r.kind >= wire::kKindCount) return false;
-  const auto kind = static_cast<wire::Kind>(r.kind);
+  const auto found = record_kind(r);
+  if (!found) return false;
+  const wire::Kind kind = *found;
   if (!(g_checks & wire::check_bit(kind))) return false;
   if (kind == wire::kUnsafeCall && r.function >= 0 && static_cast<size_t>(r.function) < functions().size() &&
       allowed_in_handler(functions()[r.function], g_policy))
@@ -473,11 +475,8 @@ int run(const uint8_t* data, size_t size, const Options& options, const Scenario
   restore(saved, changed, options);
   export_coverage();
 
-  const uint32_t n = std::min(g_hdr->next_record.load(std::memory_order_acquire), wire::kMaxRecords);
-  for (uint32_t i = g_mark.load(); i < n; ++i) {
-    const wire::Record& r = g_hdr->records[i];
-    if (r.state.load(std::memory_order_acquire) == wire::kReady && counts(r)) report_and_abort(std::nullopt);
-  }
+  for (const wire::Record* r : ready_records(*g_hdr, g_mark.load()))
+    if (counts(*r)) report_and_abort(std::nullopt);
   return 0;
 }
 

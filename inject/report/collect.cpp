@@ -10,6 +10,7 @@
 #include "inject/options/duration.h"
 #include "inject/options/functions.h"
 #include "inject/options/signals.h"
+#include "inject/run/run_file.h"
 
 namespace sigstorm {
 namespace {
@@ -218,14 +219,14 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer, const Process
   // Findings, merged by (kind, function, handler site).
   std::map<MergeKey, size_t> index;
   uint64_t ignored = 0;
-  for (uint32_t i = 0; i < wire::kMaxRecords; ++i) {
-    const wire::Record& r = header.records[i];
-    if (r.state.load(std::memory_order_acquire) != wire::kReady) continue;
-    if (r.kind == 0 || r.kind >= wire::kKindCount) {
+  for (const wire::Record* rp : ready_records(header)) {
+    const wire::Record& r = *rp;
+    const auto known = record_kind(r);
+    if (!known) {
       ++ignored;
       continue;
     }
-    const auto kind = static_cast<wire::Kind>(r.kind);
+    const wire::Kind kind = *known;
     if (!(cfg.checks & wire::check_bit(kind))) continue;  // a check that was not asked for
 
     Finding f;

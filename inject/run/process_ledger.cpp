@@ -46,7 +46,9 @@ namespace {
 // and the exit audit still reads it.
 bool gone(int pid) { return pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH); }
 
-void clear(wire::Process& p) {
+}  // namespace
+
+void clear_entry(wire::Process& p) {
   for (auto& f : p.fired) f.store(0, std::memory_order_relaxed);
   for (auto& c : p.calls) c.store(0, std::memory_order_relaxed);
   p.started.store(0, std::memory_order_relaxed);
@@ -63,7 +65,9 @@ void clear(wire::Process& p) {
   p.exe[0] = 0;
 }
 
-}  // namespace
+void clear_processes(wire::Header& header, uint32_t n) {
+  for (uint32_t i = 0; i < n && i < wire::kMaxProcesses; ++i) clear_entry(header.processes[i]);
+}
 
 size_t ProcessLedger::harvest(wire::Header& header) {
   size_t n = 0;
@@ -73,7 +77,7 @@ size_t ProcessLedger::harvest(wire::Header& header) {
     const uint32_t state = p.state.load(std::memory_order_acquire);
     if (state != wire::kEnded && !(state == wire::kReady && gone(p.pid))) continue;
     ended_.push_back(snapshot(p));
-    clear(p);
+    clear_entry(p);
     p.state.store(wire::kFree, std::memory_order_release);  // the shim may claim it now
     ++n;
   }

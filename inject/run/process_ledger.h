@@ -34,6 +34,10 @@ struct ProcessEntry {
 
 // A copy of a run-file entry (any state; the caller decides which count).
 ProcessEntry snapshot(const wire::Process& p);
+// Zeroes every count of a run-file entry (not its state).
+void clear_entry(wire::Process& p);
+// clear_entry() for the first n entries.
+void clear_processes(wire::Header& header, uint32_t n);
 
 class ProcessLedger {
  public:

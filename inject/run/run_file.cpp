@@ -7,12 +7,14 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <utility>
 #include <vector>
 
 #include "inject/error.h"
+#include "inject/run/process_ledger.h"
 
 namespace sigstorm {
 namespace {
@@ -114,6 +116,37 @@ void RunFile::remove() {
     ::rmdir(dir_.c_str());
     dir_.clear();
   }
+}
+
+std::vector<const wire::Record*> ready_records(const wire::Header& header, uint32_t first) {
+  std::vector<const wire::Record*> out;
+  for (uint32_t i = first; i < wire::kMaxRecords; ++i)
+    if (header.records[i].state.load(std::memory_order_acquire) == wire::kReady) out.push_back(&header.records[i]);
+  return out;
+}
+
+std::optional<wire::Kind> record_kind(const wire::Record& r) {
+  if (r.kind == 0 || r.kind >= wire::kKindCount) return std::nullopt;
+  return static_cast<wire::Kind>(r.kind);
+}
+
+void reset_run(wire::Header& h, const wire::Config& config) {
+  const uint32_t nr = std::min(h.next_record.load(), wire::kMaxRecords);
+  for (uint32_t i = 0; i < nr; ++i) h.records[i].state.store(wire::kFree, std::memory_order_relaxed);
+  h.next_record.store(0);
+  const uint32_t np = std::min(h.next_process.load(), wire::kMaxProcesses);
+  for (uint32_t i = 0; i < np; ++i) h.processes[i].state.store(wire::kFree, std::memory_order_relaxed);
+  clear_processes(h, np);
+  h.next_process.store(0);
+  for (wire::Active& a : h.active) {
+    a.since_ns.store(0, std::memory_order_relaxed);
+    a.tid.store(0, std::memory_order_relaxed);
+    a.function.store(-1, std::memory_order_relaxed);
+  }
+  h.dropped_records.store(0);
+  h.dropped_processes.store(0);
+  std::memset(reinterpret_cast<void*>(h.interleavings), 0, sizeof h.interleavings);
+  h.config = config;
 }
 
 void check_header(const wire::Header& header) {

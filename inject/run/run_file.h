@@ -1,7 +1,9 @@
 // The run file (inject/wire/record_format.h) from the CLI's side: create it in a
 // private directory, fill in the Config, read it back after the run, remove it.
 #pragma once
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "inject/wire/record_format.h"
 
@@ -41,5 +43,15 @@ class RunFile {
 
 // Throws sigstorm::Error when the header is not one this build wrote.
 void check_header(const wire::Header& header);
+
+// Reading and reusing the run memory (a run file, or the fuzz harness's
+// anonymous mapping), the same way everywhere:
+// the records that are complete (kReady), from index `first` on;
+std::vector<const wire::Record*> ready_records(const wire::Header& header, uint32_t first = 0);
+// a record's kind when it is one this build knows;
+std::optional<wire::Kind> record_kind(const wire::Record& record);
+// back to an empty run with `config` (modules stay: the same files keep
+// their indexes from run to run).
+void reset_run(wire::Header& header, const wire::Config& config);
 
 }  // namespace sigstorm

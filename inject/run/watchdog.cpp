@@ -70,11 +70,8 @@ void HangWatchdog::poll(uint64_t now, uint32_t first_record) {
   }
   for (HangEvent& ev : events_) {
     if (ev.ended) continue;
-    for (uint32_t i = first_record; i < wire::kMaxRecords && !ev.recorded; ++i) {
-      const wire::Record& r = h->records[i];
-      ev.recorded = r.state.load(std::memory_order_acquire) == wire::kReady && r.kind == wire::kHandlerHang &&
-                    r.tid == ev.tid && r.pid == ev.pid;
-    }
+    for (const wire::Record* r : ready_records(*h, first_record))
+      ev.recorded = ev.recorded || (r->kind == wire::kHandlerHang && r->tid == ev.tid && r->pid == ev.pid);
     if (ev.recorded || now - ev.probed_ns >= kProbeWaitNs) {
       ev.ended = true;
       if (end_) end_(ev);
