@@ -92,7 +92,7 @@ program's own status, or 128+N when signal N ended it; 2 for a usage error
 int main(int argc, char** argv) {
   CLI::App app{"sigstorm: finds bugs in the signal handlers of unmodified programs (LD_PRELOAD shim)",
                "sigstorm"};
-  app.set_version_flag("--version", "sigstorm " SIGSTORM_VERSION);
+  app.set_version_flag("-V,--version", "sigstorm " SIGSTORM_VERSION);
   app.require_subcommand(0, 1);
   app.footer("Run `sigstorm SUBCOMMAND --help` for the options of each subcommand.");
 
@@ -173,5 +173,5 @@ int main(int argc, char** argv) {
     return usage_error(e.what());
   }
 
-  return usage_error("no subcommand given (want run, points or report; see sigstorm --help)");
+  return usage_error("no subcommand given (want run, fuzz, points or report; see sigstorm --help)");
 }

@@ -146,3 +146,15 @@ TEST(BadInput, FailureAfterTheProgramStartedHasItsOwnStatus) {
   EXPECT_NE(r.err.find("sigstorm: error: the run's report is lost: the run file"), std::string::npos) << r.describe();
   EXPECT_NE(r.err.find("was truncated during the run"), std::string::npos) << r.describe();
 }
+
+// `sigstorm` alone names every subcommand, in its one-line usage error.
+TEST(BadInput, NoSubcommandNamesThemAll) {
+  REQUIRE_SIGSTORM();
+  auto r = run({cli_path()});
+  EXPECT_EQ(r.shell_status(), 2) << r.describe();
+  EXPECT_EQ(r.err, "sigstorm: error: no subcommand given (want run, fuzz, points or report; see sigstorm --help)\n")
+      << r.describe();
+  auto v = run({cli_path(), "-V"});
+  EXPECT_EQ(v.shell_status(), 0) << v.describe();
+  EXPECT_EQ(v.out, std::string("sigstorm ") + SIGSTORM_VERSION + "\n") << v.describe();
+}
