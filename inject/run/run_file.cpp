@@ -120,7 +120,9 @@ void RunFile::remove() {
 
 std::vector<const wire::Record*> ready_records(const wire::Header& header, uint32_t first) {
   std::vector<const wire::Record*> out;
-  for (uint32_t i = first; i < wire::kMaxRecords; ++i)
+  // Records are claimed in index order (Header::next_record): nothing lies past it.
+  const uint32_t end = std::min(header.next_record.load(std::memory_order_acquire), wire::kMaxRecords);
+  for (uint32_t i = first; i < end; ++i)
     if (header.records[i].state.load(std::memory_order_acquire) == wire::kReady) out.push_back(&header.records[i]);
   return out;
 }

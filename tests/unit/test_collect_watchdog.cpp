@@ -31,7 +31,7 @@ wire::Header* g_child_header = nullptr;
 // What the shim's probe handler does: record the hang.
 void probe_handler(int, siginfo_t* info, void*) {
   if (info->si_code != SI_TKILL || info->si_pid != getppid()) return;
-  wire::Record& r = g_child_header->records[0];
+  wire::Record& r = g_child_header->records[g_child_header->next_record.fetch_add(1)];
   r.kind = wire::kHandlerHang;
   r.pid = getpid();
   r.tid = getpid();
