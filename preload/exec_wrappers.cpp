@@ -3,6 +3,7 @@
 // process tree; these wrappers put LD_PRELOAD and the run file back.
 #include "preload/env.h"
 #include "preload/interpose.h"
+#include "preload/recorder.h"
 
 using namespace sigstorm;
 
@@ -33,8 +34,20 @@ size_t append(char* dst, size_t at, size_t cap, const char* src) {
 constexpr size_t kPreloadMax = 8192;
 
 // Runs `run` with envp, or with a copy on this stack that carries sigstorm.
+// While exec runs, this process's run-file entry says so: the image exec
+// starts takes the entry over (one entry per process, however many images).
 template <class F>
-int with_sigstorm_env(char* const* envp, F&& run) {
+int marked_exec(F&& run) {
+  wire::Process* p = in_borrowed_memory() ? nullptr : g_process;  // a vfork child's entry is its parent's
+  if (p) p->execing.store(1, std::memory_order_release);
+  const int r = run();
+  if (p) p->execing.store(0, std::memory_order_release);  // exec failed: still this image
+  return r;
+}
+
+template <class F>
+int with_sigstorm_env(char* const* envp, F&& run_with) {
+  auto run = [&](char* const* e) { return marked_exec([&] { return run_with(e); }); };
   if (!g_env.shim_path[0] || !g_env.run_file[0]) return run(envp);
   size_t n = 0;
   bool has_run = false, has_preload = false;

@@ -119,35 +119,10 @@ void record(const Observation& f) {
 
 namespace {
 
-// Field 22 of /proc/self/stat: when the process started, in clock ticks
-// since boot. exec keeps it; a new process with a reused pid has another.
-uint64_t start_time() {
-  char buf[1024];
-  long fd = sys::openat(AT_FDCWD, "/proc/self/stat", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  long n = sys::read((int)fd, buf, sizeof buf - 1);
-  sys::close((int)fd);
-  if (n <= 0) return 0;
-  buf[n] = 0;
-  const char* p = nullptr;
-  for (long i = n - 1; i >= 0; --i)
-    if (buf[i] == ')') {
-      p = buf + i + 1;
-      break;
-    }
-  if (!p) return 0;
-  // ") S ppid ..." : field 3 follows the comm; starttime is field 22.
-  for (int field = 2; field < 22 && *p; ++p)
-    if (*p == ' ') ++field;
-  uint64_t v = 0;
-  for (; *p >= '0' && *p <= '9'; ++p) v = v * 10 + (uint64_t)(*p - '0');
-  return v;
-}
-
-void fill(wire::Process& p, int pid, uint64_t started) {
+void fill(wire::Process& p, int pid) {
   p.pid = pid;
   p.ppid = sys::getppid();
-  p.start_time = started;
+  p.execing.store(0, std::memory_order_relaxed);
   p.images++;
   long n = sys::readlink("/proc/self/exe", p.exe, sizeof p.exe - 1);
   p.exe[n > 0 ? n : 0] = 0;
@@ -160,17 +135,16 @@ void process_start() {
   g_process = nullptr;
   if (!run) return;
   const int pid = sys::getpid();
-  const uint64_t started = start_time();
   uint32_t used = run->next_process.load(std::memory_order_acquire);
   if (used > wire::kMaxProcesses) used = wire::kMaxProcesses;
-  // This pid's entry from before an exec: the same process, one more image.
-  // An entry of the same pid that started at another time is a process that
-  // ended and whose pid came back: gone.
+  // This pid's entry from before an exec (the exec wrapper marked it): the
+  // same process, one more image. Any other entry of this pid is a process
+  // that ended and whose pid came back: gone.
   for (uint32_t i = 0; i < used; ++i) {
     wire::Process& p = run->processes[i];
     if (p.state.load(std::memory_order_acquire) != wire::kReady || p.pid != pid) continue;
-    if (p.start_time == started && started != 0) {
-      fill(p, pid, started);
+    if (p.execing.load(std::memory_order_acquire)) {
+      fill(p, pid);
       g_process = &p;
       return;
     }
@@ -182,7 +156,7 @@ void process_start() {
     if (!p.state.compare_exchange_strong(expected, wire::kWriting, std::memory_order_acq_rel)) continue;
     // A freed slot's counters were zeroed by the CLI before it let go of it.
     p.images = 0;
-    fill(p, pid, started);
+    fill(p, pid);
     uint32_t hw = run->next_process.load(std::memory_order_relaxed);
     while (hw < i + 1 && !run->next_process.compare_exchange_weak(hw, i + 1)) {
     }

@@ -60,7 +60,7 @@ void clear_entry(wire::Process& p) {
     for (auto& w : row) w.store(0, std::memory_order_relaxed);
   p.handler_placed.store(0, std::memory_order_relaxed);
   p.images = 0;
-  p.start_time = 0;
+  p.execing.store(0, std::memory_order_relaxed);
   p.pid = p.ppid = 0;
   p.exe[0] = 0;
 }

@@ -200,8 +200,11 @@ bool Supervisor::step(uint64_t now) {
   watchdog_.poll(now);
   if (now >= next_audit_ns_) {
     if (options_.audit) audit_.sample();
+    // Entries are freed only when the run needs them: most runs never
+    // start 512 processes, and harvesting costs a look at each.
     try {
-      ledger_.harvest(const_cast<wire::Header&>(run_file_.read()));
+      auto& h = const_cast<wire::Header&>(run_file_.read());
+      if (h.next_process.load(std::memory_order_relaxed) > wire::kMaxProcesses / 2) ledger_.harvest(h);
     } catch (const Error&) {
     }
     next_audit_ns_ = now + kAuditIntervalNs;

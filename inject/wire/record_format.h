@@ -171,7 +171,9 @@ struct Process {
   int32_t pid;
   int32_t ppid;
   uint32_t images;              // how many program images ran in it (exec keeps the entry)
-  uint64_t start_time;          // /proc/PID/stat starttime: tells exec from pid reuse
+  std::atomic<uint32_t> execing;  // set by the exec wrappers while exec runs: the next
+                                  // image of this pid takes the entry over
+  uint32_t reserved_p;
   char exe[kModulePathLen];
   std::atomic<uint64_t> fired[kMaxInjections];
   std::atomic<uint64_t> calls[kMaxFunctions];  // hits per functions.def row
