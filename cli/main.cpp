@@ -74,8 +74,8 @@ SPEC := SIGNAL '@' POINT { ',' KEY '=' VALUE }
   SIGNAL  SIGUSR1 | USR1 | 10 | SIGRTMIN+N | RTMIN+N
   POINT   call:FUNC (an interposed function, see `sigstorm points`; call:* is any)
           | after:DUR | every:DUR | handler:SIG
-  KEYS    when=FIRST[..LAST][+[STEP]]  p=0..1  target=self|main|process
-          mode=signal|eintr  max=N
+  KEYS    when=FIRST[..LAST][+[STEP]]  p=0..1  mode=signal|eintr  max=N
+          target=self|main|process|children|exe:NAME  from=start|handler
   DUR     integer with unit ns, us, ms or s (200us, 50ms, 2s)
 
 Examples:
