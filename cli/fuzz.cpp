@@ -254,12 +254,21 @@ int fuzz_command() {
   }
 
   if (!found) {
-    if (runner.interrupted()) {
-      say("sigstorm fuzz: interrupted after " + std::to_string(runs) + " runs; no error finding");
-      return 128 + runner.interrupted();
+    const int status = runner.interrupted() ? 128 + runner.interrupted() : 0;
+    const std::string line = runner.interrupted()
+                                 ? "interrupted after " + std::to_string(runs) + " runs; no error finding"
+                                 : "no error finding in " + std::to_string(runs) + " runs (seed " +
+                                       std::to_string(seed) + ")";
+    say("sigstorm fuzz: " + line);
+    if (out) {
+      // Always a report, so that code scanning can close an alert the
+      // search no longer finds: the last run's, with what the search did.
+      Report report = runner.report(0);
+      report.notes.insert(report.notes.begin(), "sigstorm fuzz: " + line);
+      report.status = status;
+      out->commit(write_report(report, s.format, current_dir()));
     }
-    say("sigstorm fuzz: no error finding in " + std::to_string(runs) + " runs (seed " + std::to_string(seed) + ")");
-    return 0;
+    return status;
   }
 
   // 3. Minimize with plain `sigstorm run` semantics, then replay.
@@ -285,6 +294,7 @@ int fuzz_command() {
     return s.error_exitcode;
   }
   Report report = runner.report(0);
+  report.status = s.error_exitcode;
   if (!replayed)
     report.notes.push_back("the finding did not reproduce when replayed (" + schedule_text(best) +
                            "): the program may not be deterministic under this schedule");

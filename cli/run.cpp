@@ -74,6 +74,7 @@ int run(const Options& options) {
   narrow_findings(report, s.signal_filter);
   const int status = exit_status(report, outcome, s.error_exitcode);  // hidden findings still count
   limit_findings(report, s.max_findings);
+  report.status = status;
   write_report_to(out, write_report(report, s.format, current_dir()));
   return status;
 }

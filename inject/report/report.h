@@ -98,6 +98,8 @@ struct Report {
   uint64_t hang_timeout_ns = 0;
   std::optional<uint64_t> timeout_ns;  // --timeout, when given
   std::optional<uint64_t> kill_after_ns;  // --kill-after, when given
+  std::optional<int> status;  // sigstorm's own exit status for the run
+  bool run_ended = false;     // sigstorm ended the run (a hung handler, --timeout)
   double time_scale = 1.0;
   bool operator==(const Report&) const = default;
 };

@@ -99,6 +99,8 @@ std::string write_json(const Report& r) {
   j["hang_timeout"] = format_duration(r.hang_timeout_ns);
   if (r.timeout_ns) j["timeout"] = format_duration(*r.timeout_ns);
   if (r.kill_after_ns) j["kill_after"] = format_duration(*r.kill_after_ns);
+  if (r.status) j["status"] = *r.status;
+  if (r.run_ended) j["run_ended"] = true;
   j["time_scale"] = r.time_scale;
   // Invalid UTF-8 (a path, a name) must not make the report unwritable.
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";

@@ -253,6 +253,11 @@ class Reader {
       if (!ns) fail("timeout", "expected a duration like \"5s\", got \"" + s + "\"");
       r.timeout_ns = *ns;
     }
+    if (const json* st = optional_field(root, "status")) r.status = integer(*st, "status");
+    if (const json* e = optional_field(root, "run_ended")) {
+      if (!e->is_boolean()) fail("run_ended", "expected true or false, got " + type_of(*e));
+      r.run_ended = e->get<bool>();
+    }
     if (const json* k = optional_field(root, "kill_after")) {
       const std::string s = string(*k, "kill_after");
       auto ns = parse_duration(s);

@@ -83,6 +83,51 @@ json location(const StackFrame& f, const std::string& base) {
   return loc;
 }
 
+bool system_module(const std::optional<std::string>& module) {
+  if (!module) return false;
+  for (const char* dir : {"/usr/lib/", "/lib/", "/usr/lib64/", "/lib64/"})
+    if (module->rfind(dir, 0) == 0) return true;
+  return false;
+}
+
+// Where to look: the program's own line, the one that called malloc or
+// printf, not the C library's source. In order: the innermost frame with a
+// file under the source root; else with a file outside the system's
+// libraries; else with any file; else the handler itself; else the top.
+const StackFrame* primary_frame(const Finding& f, const std::string& base) {
+  auto first = [&](auto&& ok) -> const StackFrame* {
+    for (const StackFrame& fr : f.stack)
+      if (!fr.signal_frame && fr.file && ok(fr)) return &fr;
+    return nullptr;
+  };
+  const bool rooted = !base.empty() && base != "/" && base[0] == '/';
+  if (const StackFrame* s = rooted ? first([&](const StackFrame& fr) { return short_path(*fr.file, base) != *fr.file; })
+                                   : nullptr)
+    return s;
+  if (const StackFrame* s = first([](const StackFrame& fr) { return !system_module(fr.module); })) return s;
+  if (const StackFrame* s = first([](const StackFrame&) { return true; })) return s;
+  if (f.handler_frame) return &*f.handler_frame;
+  return f.stack.empty() ? nullptr : &f.stack.front();
+}
+
+// The same finding gets the same fingerprint in every run and on every
+// machine: kind, function, handler and the primary file (relative to the
+// source root, else its base name); no pids, counts, addresses or lines.
+std::string fingerprint(const Finding& f, const StackFrame* where, const std::string& base) {
+  std::string file;
+  if (where && where->file) {
+    file = short_path(*where->file, base);
+    if (file == *where->file) file = file.substr(file.rfind('/') + 1);
+  }
+  const std::string key = std::string(kind_name(f.kind)) + '\0' + f.function.value_or("") + '\0' +
+                          f.handler.value_or("") + '\0' + file;
+  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
+  for (unsigned char c : key) h = (h ^ c) * 0x100000001b3ull;
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
 std::string frame_text(const StackFrame& f) {
   if (f.signal_frame) return "<signal handler called>";
   char buf[32];
@@ -116,17 +161,9 @@ std::string write_sarif(const Report& r, std::string_view base_dir) {
     res["ruleIndex"] = static_cast<int>(f.kind) - 1;
     res["level"] = severity_name(f.kind);
     res["message"] = json{{"text", std::string(kind_name(f.kind)) + ": " + f.message}};
-    // Where to look: the innermost frame with a source file (the handler,
-    // usually); else the handler's own frame; else the innermost frame.
-    const StackFrame* where = nullptr;
-    for (const StackFrame& fr : f.stack)
-      if (fr.file && !fr.signal_frame) {
-        where = &fr;
-        break;
-      }
-    if (!where && f.handler_frame) where = &*f.handler_frame;
-    if (!where && !f.stack.empty()) where = &f.stack.front();
+    const StackFrame* where = primary_frame(f, base);
     res["locations"] = where ? json::array({location(*where, base)}) : json::array();
+    res["partialFingerprints"] = json{{"sigstormFinding/v1", fingerprint(f, where, base)}};
     json frames = json::array();
     for (const StackFrame& fr : f.stack) {
       json sf;
@@ -152,11 +189,17 @@ std::string write_sarif(const Report& r, std::string_view base_dir) {
     results.push_back(std::move(res));
   }
 
+  // The invocation is sigstorm's: its own exit status, and unsuccessful
+  // when it had to end the run (a hung handler, --timeout). The program's
+  // own ending is in the properties.
   json invocation;
-  invocation["executionSuccessful"] = true;
+  invocation["executionSuccessful"] = !r.run_ended;
   if (!r.argv.empty()) invocation["arguments"] = r.argv;
-  if (r.exit.code) invocation["exitCode"] = *r.exit.code;
-  if (r.exit.signal) invocation["exitSignalName"] = *r.exit.signal;
+  if (r.status) invocation["exitCode"] = *r.status;
+  json program_exit;
+  program_exit["code"] = r.exit.code ? json(*r.exit.code) : json(nullptr);
+  program_exit["signal"] = r.exit.signal ? json(*r.exit.signal) : json(nullptr);
+  invocation["properties"] = json{{"programExit", program_exit}};
   if (!r.notes.empty()) {
     json notes = json::array();
     for (const auto& n : r.notes) notes.push_back(json{{"level", "note"}, {"message", json{{"text", n}}}});

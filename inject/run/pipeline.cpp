@@ -54,6 +54,8 @@ Report finish_report(const RunFile& run_file, const Outcome& outcome, const Proc
     report.exit.code = WEXITSTATUS(status);
   }
   report.argv = ctx.argv;
+  report.run_ended = outcome.timed_out || std::any_of(outcome.hangs.begin(), outcome.hangs.end(),
+                                                      [](const HangEvent& ev) { return ev.ended; });
   report.timeout_ns = ctx.timeout_ns;
   report.kill_after_ns = ctx.kill_after_ns;
   if (outcome.timed_out) report.notes.insert(report.notes.begin(), ctx.timeout_note);

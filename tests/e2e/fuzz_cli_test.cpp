@@ -170,3 +170,21 @@ TEST(FuzzCli, UsageErrors) {
     EXPECT_EQ(r.out, "");
   }
 }
+
+// A clean search still writes its report, so code scanning can close an
+// alert that is gone.
+TEST(FuzzCli, CleanSearchStillWritesItsReport) {
+  REQUIRE_SIGSTORM();
+  TempDir d;
+  const std::string sarif = d.file("fuzz.sarif");
+  const auto r = run({cli_path(), "fuzz", "--seed", "3", "--runs", "20", "--report", sarif, "--", program("status_ok")},
+                     slow());
+  EXPECT_EQ(r.shell_status(), 0) << r.describe();
+  std::ifstream in(sarif);
+  ASSERT_TRUE(in) << "no report written\n" << r.describe();
+  const json s = json::parse(in);
+  EXPECT_EQ(s["version"], "2.1.0");
+  EXPECT_EQ(s["runs"][0]["results"].size(), 0u) << s.dump(1);
+  EXPECT_EQ(s["runs"][0]["invocations"][0]["exitCode"], 0);
+  EXPECT_EQ(s["runs"][0]["invocations"][0]["executionSuccessful"], true);
+}

@@ -412,5 +412,46 @@ TEST(ReportFormat, NamesAndExtensions) {
   EXPECT_EQ(short_path("/work/a.c", ""), "/work/a.c");
 }
 
+// Code scanning: the primary location is the program's own line that called
+// into the library (not the library's source), fingerprints are stable, and
+// the invocation is sigstorm's own.
+TEST(ReportSarif, ProgramLineFingerprintsAndInvocation) {
+  Report r = sample();
+  Finding& a = r.findings[0];
+  a.stack[0].file = "./malloc/malloc.c";  // the C library's own source
+  a.stack[0].line = 3281;
+  r.status = 66;
+  r.run_ended = true;
+  const json s = json::parse(write_sarif(r, "/work"));
+  const json& res = s["runs"][0]["results"][0];
+  const json& phys = res["locations"][0]["physicalLocation"];
+  EXPECT_EQ(phys["artifactLocation"]["uri"], "src/prog.c") << res.dump(1);
+  EXPECT_EQ(phys["region"]["startLine"], 4);
+  const std::string fp = res["partialFingerprints"]["sigstormFinding/v1"].get<std::string>();
+  EXPECT_EQ(fp.size(), 16u);
+
+  // Same finding elsewhere (other pids, counts, lines, checkout): same print.
+  Report other = r;
+  other.findings[0].pid = 7;
+  other.findings[0].count = 99;
+  other.findings[0].stack[1].line = 40;
+  other.findings[0].stack[1].file = "/home/ci/checkout/src/prog.c";
+  const json s2 = json::parse(write_sarif(other, "/home/ci/checkout"));
+  EXPECT_EQ(s2["runs"][0]["results"][0]["partialFingerprints"]["sigstormFinding/v1"], fp);
+  // Another handler: another print.
+  other.findings[0].handler = "on_usr2";
+  const json s3 = json::parse(write_sarif(other, "/home/ci/checkout"));
+  EXPECT_NE(s3["runs"][0]["results"][0]["partialFingerprints"]["sigstormFinding/v1"], fp);
+
+  const json& inv = s["runs"][0]["invocations"][0];
+  EXPECT_EQ(inv["exitCode"], 66);
+  EXPECT_EQ(inv["executionSuccessful"], false);
+  EXPECT_EQ(inv["properties"]["programExit"]["code"], 0);
+  // The JSON report keeps both, and reads them back.
+  const Report back = read_json_report(write_json(r), "r.json");
+  EXPECT_EQ(back.status, 66);
+  EXPECT_TRUE(back.run_ended);
+}
+
 }  // namespace
 }  // namespace sigstorm
