@@ -67,6 +67,7 @@ void FuzzJobs::launch(size_t i, const Schedule& schedule, uint32_t fuzz_flags) {
   o.stdio_fd = null_fd_;
   o.no_aslr = fuzz_flags != 0;  // stable addresses make call sites comparable from run to run
   o.audit = false;
+  o.share = false;
   o.wait_exec = false;
   j.supervisor = std::make_unique<Supervisor>(j.file, gate_, o);
   const ExecImage image(path_, argv_, j.env);

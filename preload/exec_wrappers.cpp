@@ -45,9 +45,13 @@ int marked_exec(F&& run) {
   return r;
 }
 
-template <class F>
+// Marks = false for posix_spawn: it starts another process, this one goes on.
+template <bool Marks = true, class F>
 int with_sigstorm_env(char* const* envp, F&& run_with) {
-  auto run = [&](char* const* e) { return marked_exec([&] { return run_with(e); }); };
+  auto run = [&](char* const* e) {
+    if constexpr (Marks) return marked_exec([&] { return run_with(e); });
+    else return run_with(e);
+  };
   if (!g_env.shim_path[0] || !g_env.run_file[0]) return run(envp);
   size_t n = 0;
   bool has_run = false, has_preload = false;
@@ -154,7 +158,7 @@ SIGSTORM_WRAPPER(int, execlp, (const char* file, const char* arg, ...)) {
   SIGSTORM_WRAPPER(int, name, (pid_t * pid, const char* path, const posix_spawn_file_actions_t* fa, \
                                const posix_spawnattr_t* attr, char* const argv[], char* const envp[])) { \
     auto fn = real_fn(real::name);                                                                \
-    SIGSTORM_INTERCEPT(fn_##name, with_sigstorm_env(envp, [&](char* const* e) {                   \
+    SIGSTORM_INTERCEPT(fn_##name, with_sigstorm_env<false>(envp, [&](char* const* e) {            \
                          return fn(pid, path, fa, attr, argv, e);                                 \
                        }));                                                                       \
   }

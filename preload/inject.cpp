@@ -212,10 +212,8 @@ void inject_disposition_changed(int sig) {
 bool started_by_cli() { return g_run->config.cli_pid == 0 || sys::getppid() == g_run->config.cli_pid; }
 
 bool named(const char* name) {
-  char exe[256];
-  long n = sys::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return false;
-  exe[n] = 0;
+  if (!g_process) return false;
+  const char* exe = g_process->exe;  // process_start read /proc/self/exe already
   const char* base = exe;
   for (const char* p = exe; *p; ++p)
     if (*p == '/') base = p + 1;

@@ -72,9 +72,11 @@ bool in_system_call(void* uc) {
 
 // The summary's "ran N times, interrupted read, write": a relaxed add per
 // run; the handler is placed (/proc/self/maps) only the first time.
+// (A vfork child's runs count into its parent's entry, the memory it runs
+// on: not worth a getpid() in every handler run.)
 void count_handler_run(int sig, void* handler, int fn, void* uc) {
   wire::Process* p = g_process;
-  if (!p || in_borrowed_memory()) return;
+  if (!p) return;
   p->handled[sig].fetch_add(1, std::memory_order_relaxed);
   if (fn >= 0 && fn < kFnCount) {
     p->handled_at_call[sig].fetch_add(1, std::memory_order_relaxed);

@@ -123,7 +123,7 @@ Supervisor::~Supervisor() {
 void Supervisor::start(const ExecImage& image, const std::string& display) {
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
-  if (options_.audit) share_ = std::make_unique<RunFileShare>(run_file_);
+  if (options_.share) share_ = std::make_unique<RunFileShare>(run_file_);
   start_ns_ = monotonic_ns();
   next_audit_ns_ = 0;
   const pid_t pid = fork();

@@ -71,6 +71,7 @@ struct SupervisorOptions {
   int stdio_fd = -1;                    // >= 0: the program's stdin, stdout and stderr
   bool no_aslr = false;                 // stable addresses (fuzzing compares call sites across runs)
   bool audit = true;                    // the unchecked-handler audit
+  bool share = true;                    // serve the run file to processes that dropped privileges
   bool wait_exec = true;                // learn at once whether exec worked (else at finish())
   uint64_t straggler_grace_ns = 0;      // how long processes that outlive the program may finish
 };
