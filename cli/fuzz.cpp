@@ -39,6 +39,7 @@ namespace sigstorm::cli {
 namespace {
 
 Options g_options;
+CLI::App* g_app = nullptr;
 
 constexpr const char* kFuzzFooter = R"(
 Usage: sigstorm fuzz [OPTIONS] [--] PROGRAM [ARGS...]
@@ -135,10 +136,12 @@ CLI::App* add_fuzz_command(CLI::App& app) {
       "fuzz", "Search injection schedules for PROGRAM; print a `sigstorm run` line that reproduces the first finding");
   fuzz->footer(kFuzzFooter);
   add_options(fuzz, g_options, kFuzz);
+  g_app = fuzz;
   return fuzz;
 }
 
 int fuzz_command() {
+  apply_environment(g_app, &g_options);
   const Settings s = resolve(g_options, kFuzz);
   const wire::Config base = s.to_config();
   const uint64_t seed = base.seed;

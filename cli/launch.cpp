@@ -29,7 +29,7 @@ uint64_t duration_option(const char* option, const std::string& text) {
   auto ns = parse_duration(text);
   if (!ns)
     throw Error(std::string(option) + " " + quoted +
-                ": not a duration (want an integer with unit ns, us, ms or s, e.g. 2s)");
+                ": not a duration (want a number with unit ns, us, ms, s, m or h, e.g. 2s, 1.5s, 10m; a bare number is seconds)");
   if (*ns == 0) throw Error(std::string(option) + " " + quoted + ": must be longer than 0");
   return *ns;
 }

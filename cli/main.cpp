@@ -11,6 +11,7 @@
 
 #include "cli/fuzz.h"
 #include "cli/launch.h"
+#include "cli/options.h"
 #include "cli/output.h"
 #include "cli/run.h"
 #include "inject/error.h"
@@ -76,7 +77,7 @@ SPEC := SIGNAL '@' POINT { ',' KEY '=' VALUE }
           | after:DUR | every:DUR | handler:SIG
   KEYS    when=FIRST[..LAST][+[STEP]]  p=0..1  mode=signal|eintr  max=N
           target=self|main|process|children|exe:NAME  from=start|handler
-  DUR     integer with unit ns, us, ms or s (200us, 50ms, 2s)
+  DUR     number with unit ns, us, ms, s, m or h (200us, 50ms, 1.5s, 10m); bare = seconds
 
 Examples:
   sigstorm run -- ./server --port 8080
@@ -118,7 +119,7 @@ int main(int argc, char** argv) {
       ->required();
   report->add_option("--format", report_format, "text (default, or from OUT's extension), sarif, html or json")
       ->type_name("FORMAT");
-  report->add_option("-o,--output", report_out, "Write to OUT instead of stdout")->type_name("OUT");
+  report->add_option("-o,--report,--output", report_out, "Write to OUT instead of stdout")->type_name("OUT");
 
   CLI::App* fuzz = sigstorm::cli::add_fuzz_command(app);
 
@@ -135,7 +136,10 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (run->parsed()) return sigstorm::cli::run(ro);
+    if (run->parsed()) {
+      sigstorm::cli::apply_environment(run, &ro);
+      return sigstorm::cli::run(ro);
+    }
     if (fuzz->parsed()) return sigstorm::cli::fuzz_command();
     if (points->parsed()) {
       if (points_format == "text") std::cout << sigstorm::points_text();
@@ -145,6 +149,7 @@ int main(int argc, char** argv) {
       return std::cout ? 0 : 1;
     }
     if (report->parsed()) {
+      sigstorm::cli::apply_environment(report, nullptr);
       sigstorm::Format fmt = sigstorm::Format::Text;
       if (report_format) {
         auto f = sigstorm::parse_format(*report_format);

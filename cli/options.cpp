@@ -1,12 +1,15 @@
 #include "cli/options.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <signal.h>
 
 #include "cli/launch.h"
 #include "inject/error.h"
 #include "inject/options/checks.h"
 #include "inject/options/duration.h"
+#include "inject/options/env_options.h"
 #include "inject/options/functions.h"
 #include "inject/options/number.h"
 #include "inject/options/replay.h"
@@ -79,6 +82,10 @@ const std::vector<OptionDef>& table() {
       {"--signals", "LIST",
        "Comma list of signals to inject (default: those PROGRAM installs handlers for, crash signals aside)",
        &Options::signals, kFuzz},
+      {"--symbolize", "0|1",
+       "1 (default): file:line and function names from debug information; 0: modules and offsets only "
+       "(faster on huge binaries)",
+       &Options::symbolize, kRun},
   };
   return defs;
 }
@@ -117,7 +124,35 @@ void add_options(CLI::App* app, Options& o, Command command) {
   app->positionals_at_end();
 }
 
-Settings resolve(const Options& o, Command command) {
+void apply_environment(CLI::App* sub, Options* options) {
+  const char* text = std::getenv("SIGSTORM_OPTIONS");
+  if (!text) return;
+  const std::vector<EnvOption> env = parse_env_options(text);
+  for (const EnvOption& e : env) {
+    if (e.key == "help") {
+      if (e.value != "0") std::fputs(env_options_help().c_str(), stderr);
+      continue;
+    }
+    if (e.key == "log_path") {
+      if (e.value.empty()) throw Error("SIGSTORM_OPTIONS log_path=: empty path");
+      if (options) options->log_path = e.value;
+      continue;
+    }
+    CLI::Option* opt = sub->get_option_no_throw(e.flag);
+    if (!opt || opt->count() > 0) continue;  // not this subcommand's, or the flag won
+    try {
+      opt->add_result(e.value);
+      opt->run_callback();
+      if (options) options->from_env.emplace_back(e.flag, e.key + "=");
+    } catch (const CLI::Error& err) {
+      throw Error("SIGSTORM_OPTIONS " + e.key + "=" + squote(e.value) + ": " + err.what());
+    }
+  }
+}
+
+namespace {
+
+Settings resolve_fields(const Options& o, Command command) {
   Settings s;
   wire::Config& c = s.config;
   c.checks = wire::kAllChecks;
@@ -178,12 +213,32 @@ Settings resolve(const Options& o, Command command) {
     if (!s.max_findings) throw Error("--max-findings " + squote(*o.max_findings) + ": want a number, 0 or more");
   }
   if (o.no_follow_children) c.flags |= wire::kNoFollowChildren;
+  if (o.symbolize) {
+    if (*o.symbolize != "0" && *o.symbolize != "1")
+      throw Error("--symbolize " + squote(*o.symbolize) + ": want 0 or 1");
+    s.symbolize = *o.symbolize == "1";
+  }
+  s.log_path = o.log_path;
 
   if (o.command.empty())
     throw Error(std::string("no program given (usage: sigstorm ") + (command == kRun ? "run" : "fuzz") +
                 " [OPTIONS] -- PROGRAM [ARGS...])");
   s.command = o.command;
   return s;
+}
+
+}  // namespace
+
+Settings resolve(const Options& o, Command command) {
+  try {
+    return resolve_fields(o, command);
+  } catch (const Error& e) {
+    // A value from SIGSTORM_OPTIONS is named as the user wrote it.
+    const std::string message = e.what();
+    for (const auto& [flag, key] : o.from_env)
+      if (message.rfind(flag + " ", 0) == 0) throw Error("SIGSTORM_OPTIONS " + key + message.substr(flag.size() + 1));
+    throw;
+  }
 }
 
 std::vector<std::string> Settings::to_argv() const {

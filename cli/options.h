@@ -2,8 +2,8 @@
 // one registration (a table), defaults written once (inject/options/replay.h),
 // parsers that say what was wrong, to_config() for the run file and
 // to_argv() for replay lines. Fields are unset until a source sets them:
-// the command line first; SIGSTORM_OPTIONS is to be the second source of
-// the same struct, defaults the last.
+// the command line first, then SIGSTORM_OPTIONS (apply_environment), then
+// the defaults.
 #pragma once
 #include <CLI/CLI.hpp>
 #include <cstdint>
@@ -23,12 +23,22 @@ struct Options {
   std::optional<std::string> checks, policy, report, format, seed, hang_timeout, timeout, error_exitcode, time_scale;
   std::optional<std::string> kill_after, max_findings, run_signals;  // run
   bool no_follow_children = false;                                  // run
+  std::optional<std::string> symbolize;                             // run, fuzz
+  std::optional<std::string> log_path;                              // SIGSTORM_OPTIONS only
+  std::vector<std::pair<std::string, std::string>> from_env;        // flag, "key=" it came from
   std::optional<std::string> max_time, runs, jobs, signals;  // fuzz
   std::vector<std::string> command;                          // PROGRAM ARGS...
 };
 
 // Registers every option of `command` on its subcommand.
 void add_options(CLI::App* app, Options& options, Command command);
+
+// The second source: fills every option of `sub` the command line left
+// unset from SIGSTORM_OPTIONS (its keys stand for flags, env_keys.def),
+// sets options.log_path, prints the keys for help=1. Keys whose flag `sub`
+// does not have are for the other subcommands and the shim. Throws
+// sigstorm::Error for an unknown key or a bad value, naming it.
+void apply_environment(CLI::App* sub, Options* options);
 
 // What the options say, checked.
 struct Settings {
@@ -45,6 +55,8 @@ struct Settings {
   size_t jobs = 1;
   std::vector<int> signals;
   std::vector<std::string> command;
+  bool symbolize = true;                 // file:line from debug information
+  std::optional<std::string> log_path;   // SIGSTORM_OPTIONS log_path: the report goes to PATH.PID
 
   // The run file's Config of a run (the injections included).
   wire::Config to_config() const { return config; }

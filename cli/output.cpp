@@ -11,6 +11,14 @@
 
 namespace sigstorm::cli {
 
+void check_log_path(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  if (slash + 1 == path.size()) throw Error("SIGSTORM_OPTIONS log_path='" + path + "': want a file name, not a directory");
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    throw Error("SIGSTORM_OPTIONS log_path='" + path + "': " + dir + ": " + std::strerror(errno));
+}
+
 bool at_line_start(int fd) {
   // A regular file tells: its last byte. A terminal cannot, and the
   // program's last line may be unfinished there: start on a new line. A

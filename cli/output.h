@@ -25,6 +25,10 @@ class OutputFile {
   bool committed_ = false;
 };
 
+// SIGSTORM_OPTIONS log_path: its directory must exist and be writable
+// before the program starts (the file is PATH.PID). Throws sigstorm::Error.
+void check_log_path(const std::string& path);
+
 // Is the next byte written to fd at the start of a line? A regular file
 // tells by its last byte; a terminal is taken as mid-line, a pipe as not.
 bool at_line_start(int fd);

@@ -24,6 +24,7 @@ int run(const Options& options) {
 
   std::optional<OutputFile> out;
   if (s.report_path) out.emplace(*s.report_path);
+  if (!out && s.log_path) check_log_path(*s.log_path);
   // Before the program starts; with --report nothing goes to its stderr.
   if (!out)
     for (const std::string& w : s.warnings) write_all(STDERR_FILENO, "sigstorm: warning: " + w + "\n");
@@ -47,12 +48,20 @@ int run(const Options& options) {
                                           .straggler_grace_ns = kStragglerGraceNs});
   const ExecImage image(target.path, s.command, child_environment(target.shim, run_file.path()));
   supervisor.start(image, target.program);
+  // As ASan's log_path: the report goes to PATH.PID (the program's pid).
+  if (!out && s.log_path) {
+    try {
+      out.emplace(*s.log_path + "." + std::to_string(supervisor.pid()));
+    } catch (const Error& e) {
+      throw Failure(e.what());  // the program runs: not a usage error any more
+    }
+  }
   while (!supervisor.step(monotonic_ns()))
     if (const int sig = wait_for_step(gate, {&supervisor}); sig == SIGTERM || sig == SIGHUP)
       kill(supervisor.pid(), sig);
   const Outcome outcome = supervisor.finish();
 
-  Symbolizer symbolizer;
+  Symbolizer symbolizer(s.symbolize);
   std::string timeout_note;
   if (s.timeout_ns) {
     timeout_note = "run ended by --timeout after " + format_duration(*s.timeout_ns);

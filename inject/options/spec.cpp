@@ -16,7 +16,7 @@ namespace sigstorm {
 namespace {
 
 constexpr std::string_view kWantPoint = "(want call:FUNC, after:DUR, every:DUR or handler:SIG)";
-constexpr std::string_view kWantDuration = "(want an integer with unit ns, us, ms or s, e.g. 50ms)";
+constexpr std::string_view kWantDuration = "(want a number with unit ns, us, ms, s, m or h, e.g. 50ms, 1.5s; a bare number is seconds)";
 constexpr std::string_view kWantWhen = "(want FIRST[..LAST][+[STEP]], e.g. 3, 3+, 3+2, 2..8+3)";
 constexpr uint32_t kProbabilityOne = 0xffffffffu;
 

@@ -111,7 +111,7 @@ struct Symbolizer::Module {
   }
 };
 
-Symbolizer::Symbolizer() = default;
+Symbolizer::Symbolizer(bool lines) : lines_(lines) {}
 Symbolizer::~Symbolizer() = default;
 
 Symbolizer::Module* Symbolizer::module(const std::string& path) {
@@ -153,6 +153,36 @@ std::optional<uint64_t> Symbolizer::file_offset_to_vaddr(const std::string& path
   return std::nullopt;
 }
 
+namespace {
+
+// Function, file and line from DWARF (the line table through libdwfl, else
+// the CU's own line table).
+void from_dwarf(Dwfl_Module* mod, Dwarf_Addr addr, Symbol& sym) {
+  sym.function = dwarf_function(mod, addr);
+  if (Dwfl_Line* line = dwfl_module_getsrc(mod, addr)) {
+    int lineno = 0;
+    const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr);
+    if (file && *file) {
+      sym.file = file;
+      if (lineno > 0) sym.line = lineno;
+    }
+    return;
+  }
+  Dwarf_Addr cubias = 0;
+  if (Dwarf_Die* cu = cu_at(mod, addr, &cubias)) {
+    if (Dwarf_Line* line = dwarf_getsrc_die(cu, addr - cubias)) {
+      int lineno = 0;
+      const char* file = dwarf_linesrc(line, nullptr, nullptr);
+      if (file && *file) {
+        sym.file = file;
+        if (dwarf_lineno(line, &lineno) == 0 && lineno > 0) sym.line = lineno;
+      }
+    }
+  }
+}
+
+}  // namespace
+
 Symbol Symbolizer::symbolize(const std::string& path, uint64_t offset) {
   auto key = std::make_pair(path, offset);
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
@@ -160,27 +190,7 @@ Symbol Symbolizer::symbolize(const std::string& path, uint64_t offset) {
   if (auto vaddr = file_offset_to_vaddr(path, offset)) {
     Module* m = module(path);
     const Dwarf_Addr addr = *vaddr + m->bias;
-    sym.function = dwarf_function(m->mod, addr);
-    if (Dwfl_Line* line = dwfl_module_getsrc(m->mod, addr)) {
-      int lineno = 0;
-      const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr);
-      if (file && *file) {
-        sym.file = file;
-        if (lineno > 0) sym.line = lineno;
-      }
-    } else {
-      Dwarf_Addr cubias = 0;
-      if (Dwarf_Die* cu = cu_at(m->mod, addr, &cubias)) {
-        if (Dwarf_Line* line = dwarf_getsrc_die(cu, addr - cubias)) {
-          int lineno = 0;
-          const char* file = dwarf_linesrc(line, nullptr, nullptr);
-          if (file && *file) {
-            sym.file = file;
-            if (dwarf_lineno(line, &lineno) == 0 && lineno > 0) sym.line = lineno;
-          }
-        }
-      }
-    }
+    if (lines_) from_dwarf(m->mod, addr, sym);
     if (!sym.function) {
       GElf_Off off = 0;
       GElf_Sym elfsym;

@@ -36,7 +36,9 @@ std::optional<Placed> place_in_process(int pid, uint64_t address);
 
 class Symbolizer {
  public:
-  Symbolizer();
+  // lines=false (--symbolize 0): function names from the symbol table only,
+  // no DWARF, so no file:line.
+  explicit Symbolizer(bool lines = true);
   ~Symbolizer();
   Symbolizer(const Symbolizer&) = delete;
   Symbolizer& operator=(const Symbolizer&) = delete;
@@ -59,6 +61,7 @@ class Symbolizer {
   Module* module(const std::string& path);
   std::map<std::string, std::unique_ptr<Module>> modules_;
   std::map<std::pair<std::string, uint64_t>, Symbol> cache_;
+  bool lines_;
 };
 
 }  // namespace sigstorm

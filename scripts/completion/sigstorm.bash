@@ -15,12 +15,12 @@
 
 _sigstorm_subcommands="run points report fuzz"
 _sigstorm_opts_top="-h --help --version"
-_sigstorm_opts_run="-h --help -i --inject --check -o --report --format --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals --no-follow-children"
-_sigstorm_args_run="-i --inject --check -o --report --format --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals"
+_sigstorm_opts_run="-h --help -i --inject --check -o --report --format --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals --no-follow-children --symbolize"
+_sigstorm_args_run="-i --inject --check -o --report --format --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals --symbolize"
 _sigstorm_opts_fuzz="-h --help --max-time --runs --jobs --seed --signals --check --policy --hang-timeout --timeout --time-scale --error-exitcode -o --report --format"
 _sigstorm_args_fuzz="--max-time --runs --jobs --seed --signals --check --policy --hang-timeout --timeout --time-scale --error-exitcode -o --report --format"
-_sigstorm_opts_report="-h --help --format -o --output"
-_sigstorm_args_report="--format -o --output"
+_sigstorm_opts_report="-h --help --format -o --report --output"
+_sigstorm_args_report="--format -o --report --output"
 _sigstorm_opts_points="-h --help --format"
 _sigstorm_args_points="--format"
 _sigstorm_checks="unsafe-call errno-clobber reentrancy handler-hang handler-crash longjmp-mask"
@@ -179,6 +179,7 @@ _sigstorm() {
       --check) _sigstorm_list "$value" $_sigstorm_checks ;;
       --signals) _sigstorm_list "$value" $_sigstorm_signals ;;
       --policy) _sigstorm_add "" "$value" posix linux ;;
+      --symbolize) _sigstorm_add "" "$value" 0 1 ;;
       --format)
         case $sub in
           points) _sigstorm_add "" "$value" text markdown ;;
@@ -188,7 +189,7 @@ _sigstorm() {
       -o | --report | --output)
         mapfile -t COMPREPLY < <(compgen -f -- "$value")
         compopt -o filenames 2>/dev/null ;;
-      --hang-timeout | --timeout | --kill-after | --max-time) _sigstorm_add "" "$value" 100ms 500ms 1s 2s 5s 30s 60s ;;
+      --hang-timeout | --timeout | --kill-after | --max-time) _sigstorm_add "" "$value" 100ms 500ms 1s 1.5s 2s 5s 30s 10m 1h ;;
       --time-scale) _sigstorm_add "" "$value" 0.001 0.01 0.1 ;;
       *) ;;  # --seed N, --runs N, --jobs N, --error-exitcode N, --max-findings N
     esac

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -102,7 +103,7 @@ Result run(const std::vector<std::string>& args, const std::vector<std::string>&
   return r;
 }
 
-std::vector<std::string> cli(std::initializer_list<std::string> args) {
+std::vector<std::string> cli(const std::vector<std::string>& args) {
   std::vector<std::string> v{SIGSTORM_CLI};
   v.insert(v.end(), args.begin(), args.end());
   return v;
@@ -167,9 +168,21 @@ TEST_F(Cli, VersionAndHelp) {
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(r.out, "sigstorm " SIGSTORM_VERSION "\n");
 
+  r = run(cli({"-V"}));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "sigstorm " SIGSTORM_VERSION "\n");
+
   r = run(cli({"--help"}));
   EXPECT_EQ(r.status, 0);
-  for (const char* sub : {"run", "points", "report"}) EXPECT_NE(r.out.find(sub), std::string::npos) << sub;
+  for (const char* sub : {"run", "fuzz", "points", "report"}) EXPECT_NE(r.out.find(sub), std::string::npos) << sub;
+
+  // Alone: a usage error whose one line names every subcommand.
+  r = run(cli({}));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(line_count(r.err), 1) << r.err;
+  for (const char* sub : {"run,", "fuzz,", "points ", "report;"})
+    EXPECT_NE(r.err.find(sub), std::string::npos) << sub << " missing from\n" << r.err;
 
   r = run(cli({"run", "--help"}));
   EXPECT_EQ(r.status, 0) << r.err;
@@ -185,7 +198,7 @@ TEST_F(Cli, UsageErrorsAreOneLineAndStartNothing) {
   EXPECT_NE(expect_refused(with_marker({"-i", "SIGNOPE@after:1s"})).find("SIGNOPE"), std::string::npos);
   EXPECT_NE(expect_refused(with_marker({"--check", "unsafe-call,bogus"})).find("bogus"), std::string::npos);
   EXPECT_NE(expect_refused(with_marker({"--seed", "12x"})).find("--seed"), std::string::npos);
-  EXPECT_NE(expect_refused(with_marker({"--hang-timeout", "2"})).find("--hang-timeout"), std::string::npos);
+  EXPECT_NE(expect_refused(with_marker({"--hang-timeout", "2x"})).find("--hang-timeout"), std::string::npos);
   EXPECT_NE(expect_refused(with_marker({"--timeout", "0s"})).find("--timeout"), std::string::npos);
   EXPECT_NE(expect_refused(with_marker({"--error-exitcode", "256"})).find("--error-exitcode"), std::string::npos);
   EXPECT_NE(expect_refused(with_marker({"--error-exitcode", "sixty"})).find("--error-exitcode"), std::string::npos);
@@ -206,6 +219,59 @@ TEST_F(Cli, UsageErrorsAreOneLineAndStartNothing) {
   EXPECT_NE(expect_refused(with_marker(many)).find("too many"), std::string::npos);
   // A control byte in the input stays on one line.
   expect_refused(with_marker({"--check", "a\nb"}));
+}
+
+// SIGSTORM_OPTIONS is the second source of the same options: flags win,
+// it wins over the defaults; a bad key or value is named as written there.
+TEST_F(Cli, SigstormOptions) {
+  const std::string alloc = std::string(SIGSTORM_EXAMPLES) + "/handler_alloc";
+  std::string err = expect_refused(with_marker({}), {"SIGSTORM_OPTIONS=checks=unsafe-call:bogus_key=1"});
+  EXPECT_NE(err.find("unknown key 'bogus_key'"), std::string::npos) << err;
+  err = expect_refused(with_marker({}), {"SIGSTORM_OPTIONS=checks=unsafe-call,bogus"});
+  EXPECT_NE(err.find("SIGSTORM_OPTIONS checks='unsafe-call,bogus': unknown check 'bogus'"), std::string::npos) << err;
+  err = expect_refused(with_marker({}), {"SIGSTORM_OPTIONS=hang_timeout=2x"});
+  EXPECT_NE(err.find("SIGSTORM_OPTIONS hang_timeout='2x'"), std::string::npos) << err;
+  err = expect_refused(with_marker({}), {"SIGSTORM_OPTIONS=exitcode"});
+  EXPECT_NE(err.find("'exitcode' is not key=value"), std::string::npos) << err;
+  err = expect_refused(with_marker({}), {"SIGSTORM_OPTIONS=inject='USR1@after:1s"});
+  EXPECT_NE(err.find("unterminated quote"), std::string::npos) << err;
+  err = expect_refused(with_marker({}), {"SIGSTORM_OPTIONS=log_path=/nonexistent-dir/x"});
+  EXPECT_NE(err.find("/nonexistent-dir"), std::string::npos) << err;
+
+  // help=1 lists every key and the run goes on.
+  Result r = run(cli(with_marker({})), {"SIGSTORM_OPTIONS=help=1"}, dir);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(exists(marker));
+  for (const char* key : {"log_path=", "exitcode=", "suppressions=", "checks=", "policy=", "hang_timeout=",
+                          "verbosity=", "color=", "symbolize=", "inject="})
+    EXPECT_NE(r.err.find(key), std::string::npos) << key << "\n" << r.err;
+
+  // A quoted SPEC (it has ':'), the exit code, and the flag winning over it.
+  const std::string env = "SIGSTORM_OPTIONS=inject='USR1@after:20ms' exitcode=3";
+  r = run(cli({"run", "--", alloc}), {env});
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("injection USR1@after:20ms"), std::string::npos) << r.err;
+  r = run(cli({"run", "--error-exitcode", "5", "--", alloc}), {env});
+  EXPECT_EQ(r.status, 5) << r.err;
+  r = run(cli({"run", "--check", "errno-clobber", "--", alloc}), {env + ":checks=unsafe-call"});
+  EXPECT_EQ(r.status, 0) << "--check errno-clobber must win over checks=unsafe-call\n" << r.err;
+  EXPECT_NE(r.err.find("handler report_status for SIGUSR1 ran"), std::string::npos) << r.err;
+
+  // log_path: the report goes to PATH.PID (the program's pid), not stderr;
+  // symbolize=0 leaves file:line out, the default has it.
+  r = run(cli({"run", "--", alloc}), {env + ":log_path=" + dir + "/log:symbolize=0"});
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_EQ(r.err.find("unsafe-call"), std::string::npos) << r.err;
+  std::string log;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().filename().string().rfind("log.", 0) == 0) {
+      EXPECT_GT(std::stoi(e.path().filename().string().substr(4)), 1) << e.path();
+      log = slurp(e.path());
+    }
+  EXPECT_NE(log.find("unsafe-call: malloc called from handler report_status"), std::string::npos) << log;
+  EXPECT_EQ(log.find("handler_alloc.c:"), std::string::npos) << "symbolize=0 still gave file:line\n" << log;
+  r = run(cli({"run", "--", alloc}), {env});
+  EXPECT_NE(r.err.find("handler_alloc.c:"), std::string::npos) << r.err;
 }
 
 TEST_F(Cli, ProgramsThatCannotBePreloaded) {
@@ -337,7 +403,8 @@ TEST_F(Cli, TimeoutEndsTheRun) {
   EXPECT_EQ(j["exit"]["signal"], "SIGKILL");
   EXPECT_EQ(j["notes"], json({"run ended by --timeout after 200ms"}));
 
-  r = run(cli({"run", "--timeout", "200ms", "--", "/bin/sleep", "30"}));
+  // A bare number is seconds, as timeout(1) reads it.
+  r = run(cli({"run", "--timeout", "0.2", "--", "/bin/sleep", "30"}));
   EXPECT_NE(r.err.find("run ended by --timeout after 200ms"), std::string::npos) << r.err;
 }
 
