@@ -14,6 +14,7 @@
 #   fuzz_*_seed_corpus.zip      seed corpora
 #   fuzz_*.dict, fuzz_*.options dictionaries and libFuzzer options
 # scripts/fuzz-build runs this same script locally with clang.
+set -eu  # also when run as `bash build.sh`, which ignores the #! line's flags
 src="${SIGSTORM_SRC:-$SRC/sigstorm}"
 work="${WORK:-/tmp}/sigstorm"
 jobs="$(nproc)"
@@ -51,6 +52,7 @@ targets=("$OUT"/fuzz_*)
 libs="$( (ldd "${targets[@]}" "$OUT/libsigstorm.so" 2>/dev/null || true) | awk '/=> \// { print $3 }')"
 unwind="$(ldconfig -p | awk '/libunwind\.so\.8 .*x86-64|libunwind\.so\.8 .*AArch64/ { print $NF; exit }')"
 for lib in $libs $unwind $( [ -n "$unwind" ] && ldd "$unwind" | awk '/=> \// { print $3 }'); do
+  [ "$(dirname "$lib")" -ef "$OUT" ] && continue  # found through $ORIGIN: copied by an earlier build
   case "$(basename "$lib")" in
     libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libgcc_s.so*|libstdc++.so*|libc++*|libresolv.so*) ;;
     *) cp -L "$lib" "$OUT/" ;;

@@ -30,7 +30,10 @@
 #include <optional>
 #include <thread>
 
+#include "inject/error.h"
 #include "inject/options/checks.h"
+#include "inject/options/duration.h"
+#include "inject/options/env_options.h"
 #include "inject/report/collect.h"
 #include "inject/options/functions.h"
 #include "inject/wire/record_format.h"
@@ -310,6 +313,36 @@ void attach() {
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
+// SIGSTORM_OPTIONS wins over the Options the target was written with, as
+// ASAN_OPTIONS wins over __asan_default_options: CI can tune a target
+// without rebuilding it. Keys with no meaning in-process are left alone.
+void apply_environment() {
+  std::vector<EnvOption> env;
+  try {
+    env = parse_env_options(std::getenv("SIGSTORM_OPTIONS"));
+  } catch (const Error& e) {
+    fatal(e.what());
+  }
+  for (const EnvOption& e : env) {
+    const std::string where = "SIGSTORM_OPTIONS " + e.key + "='" + e.value + "': ";
+    if (e.key == "help" && e.value != "0") {
+      write_stderr(env_options_help());
+    } else if (e.key == "checks") {
+      ChecksResult c = parse_checks(e.value);
+      if (!c.ok) fatal(where + c.error);
+      g_checks = c.mask;
+    } else if (e.key == "policy") {
+      auto policy = parse_policy(e.value);
+      if (!policy) fatal(where + "want posix or linux");
+      g_policy = *policy;
+    } else if (e.key == "hang_timeout") {
+      auto ns = parse_duration(e.value);
+      if (!ns || *ns == 0) fatal(where + "not a duration (e.g. 500ms, 2s)");
+      g_hang_ns = *ns;
+    }
+  }
+}
+
 void configure(const Options& o) {
   if (g_configured) return;
   g_configured = true;
@@ -327,6 +360,7 @@ void configure(const Options& o) {
   g_policy = *policy;
   g_warnings_are_errors = o.warnings_are_errors;
   g_hang_ns = static_cast<uint64_t>(o.hang_timeout_ms ? o.hang_timeout_ms : 2000) * 1'000'000ull;
+  apply_environment();
   if (g_hdr) {
     g_hdr->config.hang_timeout_ns = g_hang_ns;
     g_hdr->config.checks = g_checks;  // collect() keeps only these
