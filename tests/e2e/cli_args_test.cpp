@@ -391,6 +391,17 @@ TEST_F(Cli, InjectionsAreAccepted) {
   EXPECT_EQ(j["checks"], json({"unsafe-call"}));
   EXPECT_EQ(j["policy"], "linux");
   EXPECT_EQ(j["time_scale"], 0.5);
+
+  // The same settings from SIGSTORM_OPTIONS land in the same report fields.
+  r = run(cli({"run", "-o", rep, "--", "/bin/true"}),
+          {"SIGSTORM_OPTIONS=checks=unsafe-call policy=linux time_scale=0.5 seed=77 hang_timeout=1.5"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  const json e = json::parse(slurp(rep));
+  EXPECT_EQ(e["checks"], json({"unsafe-call"}));
+  EXPECT_EQ(e["policy"], "linux");
+  EXPECT_EQ(e["time_scale"], 0.5);
+  EXPECT_EQ(e["seed"], 77);
+  EXPECT_EQ(e["hang_timeout"], "1500ms") << e.dump();
 }
 
 TEST_F(Cli, TimeoutEndsTheRun) {
