@@ -503,7 +503,7 @@ TEST(Inject, BadSpecExits2BeforeTheProgramStarts) {
   const std::vector<Case> cases = {
       {"USR1@call:no_such_function", "no_such_function"},
       {"USR1@call:read,when=0", "when=0"},
-      {"USR1@every:200", "200"},                 // a duration needs a unit
+      {"USR1@every:200x", "200x"},               // no such unit
       {"USR1@after:5ms,target=self", "target=self"},
       {"NOSIG@call:read", "NOSIG"},
       {"USR1@call:close,mode=eintr", "mode=eintr"},  // close never fails with EINTR

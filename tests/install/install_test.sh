@@ -251,7 +251,7 @@ case "$man_page" in
   *) man_src="$(cat "$man_page")" ;;
 esac
 for sub in run points report fuzz; do
-  opts="$("$P/bin/sigstorm" "$sub" --help | grep -oE '^ +(-[a-zA-Z],)?--[a-z][a-z0-9-]*' | tr ',' '\n' | tr -d ' ' | sort -u)"
+  opts="$("$P/bin/sigstorm" "$sub" --help | grep -oE '^ +(-[a-zA-Z],)?--[a-z][a-z0-9-]*(,--[a-z][a-z0-9-]*)*' | tr ',' '\n' | tr -d ' ' | sort -u)"
   [ -n "$opts" ] || fail "no options parsed from sigstorm $sub --help"
   listed="$(bash -c "source '$completion'; v=_sigstorm_opts_$sub; echo \${!v}")"
   for o in $opts; do

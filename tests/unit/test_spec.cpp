@@ -68,6 +68,10 @@ TEST(Spec, TimedPoints) {
   EXPECT_EQ(ok("USR1@after:0ns").duration_ns, 0u);  // at once
   EXPECT_EQ(ok("USR1@every:1ns").duration_ns, 1u);
   EXPECT_EQ(ok("USR1@after:2s").duration_ns, 2'000'000'000u);
+  // As timeout(1): fractions, minutes, hours, and a bare number of seconds.
+  EXPECT_EQ(ok("USR1@after:1.5s").duration_ns, 1'500'000'000u);
+  EXPECT_EQ(ok("USR1@every:2m").duration_ns, 120'000'000'000u);
+  EXPECT_EQ(ok("USR1@after:5").duration_ns, 5'000'000'000u);
 }
 
 TEST(Spec, HandlerPoint) {
@@ -220,8 +224,8 @@ TEST(Spec, SignalAndPointErrors) {
   EXPECT_ERROR("USR1@after:", "missing argument, at 'after:'");
   EXPECT_ERROR("USR1@call:READ", "unknown function 'READ'");
   EXPECT_ERROR("USR1@call:read@x", "unknown function 'read@x'");
-  EXPECT_ERROR("USR1@after:5", "bad duration '5'");
-  EXPECT_ERROR("USR1@after:1.5s", "bad duration '1.5s'");
+  EXPECT_ERROR("USR1@after:5x", "bad duration '5x'");
+  EXPECT_ERROR("USR1@after:1.5ns", "bad duration '1.5ns'");
   EXPECT_ERROR("USR1@every:-1ms", "bad duration '-1ms'");
   EXPECT_ERROR("USR1@every:5 ms", "bad duration '5 ms'");
   EXPECT_ERROR("USR1@every:99999999999s", "bad duration '99999999999s'");
