@@ -153,6 +153,8 @@ json code_flow(const Finding& f, const std::string& base) {
     if (fr.function && !fr.signal_frame)
       loc["logicalLocations"] = json::array({json{{"name", *fr.function}, {"kind", "function"}}});
     std::string text = frame_text(fr);
+    if (fr.signal_frame && fr.function && fr.function->find("restore_rt") == std::string::npos)
+      text = f.signal + " arrived; the handler interrupted " + *fr.function;
     if (!rooted && !fr.signal_frame) {
       if (fr.file) text += " (" + *fr.file + (fr.line ? ":" + std::to_string(*fr.line) : "") + ")";
       else if (fr.module && fr.function) text += " (" + *fr.module + ")";
