@@ -5,11 +5,13 @@
 namespace sigstorm {
 namespace {
 
-// As ASan prints a frame: "in FUNC FILE:LINE", else "in FUNC (MODULE+OFF)".
+// As ASan prints a frame: "in FUNC FILE:LINE", else "in FUNC (MODULE+OFF)";
+// the system's libraries always by module, as without their debug
+// information (crash triage recognizes and skips libc frames by that).
 std::string frame_line(size_t i, const StackFrame& f, std::string_view base_dir) {
   std::string s = "    #" + std::to_string(i) + " " + hex_text(f.offset);
   if (f.function) s += " in " + *f.function;
-  if (f.function && f.file) {
+  if (f.function && f.file && !system_module(f.module)) {
     s += " " + short_path(*f.file, base_dir);
     if (f.line) s += ":" + std::to_string(*f.line);
   } else if (f.module) {
