@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
       return std::cout ? 0 : 1;
     }
     if (report->parsed()) {
-      sigstorm::cli::apply_environment(report, nullptr);
+      sigstorm::cli::apply_environment(report, &report_options);  // suppressions=, verbosity=, named as written
       sigstorm::Format fmt = sigstorm::Format::Text;
       if (report_format) {
         auto f = sigstorm::parse_format(*report_format);
