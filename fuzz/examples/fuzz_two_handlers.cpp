@@ -14,19 +14,20 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace {
-
 int g_null = -1;
 
-void on_usr1(int) {
+// C names: the crash signature shows them as written.
+extern "C" void on_usr1(int) {
   char* line = strdup("usr1: status\n");  // BUG: malloc in a handler
   (void)!write(g_null, line, std::strlen(line));
   free(line);
 }
 
-void on_usr2(int) {
+extern "C" void on_usr2(int) {
   close(-1);  // BUG: fails with EBADF and the handler does not restore errno
 }
+
+namespace {
 
 void scenario(const uint8_t* data, size_t size) {
   struct sigaction sa {};
