@@ -157,6 +157,7 @@ int fuzz_command() {
   if (s.report_path) out.emplace(*s.report_path);
 
   FuzzJobs runner(program, target.path, s.command, target.shim, base);
+  runner.set_suppressions(&s.suppressions);  // a suppressed finding is not one to stop on
   runner.set_jobs(1);
   ScheduleGen gen(seed, s.signals);
   Search search;
@@ -267,9 +268,10 @@ int fuzz_command() {
       // Always a report, so that code scanning can close an alert the
       // search no longer finds: the last run's, with what the search did.
       Report report = runner.report(0);
+      s.present(report);
       report.notes.insert(report.notes.begin(), "sigstorm fuzz: " + line);
       report.status = status;
-      out->commit(write_report(report, s.format, current_dir()));
+      out->commit(write_report(report, s.format, s.base_dir(report, s.format)));
     }
     return status;
   }
@@ -297,11 +299,12 @@ int fuzz_command() {
     return s.error_exitcode;
   }
   Report report = runner.report(0);
+  s.present(report);
   report.status = s.error_exitcode;
   if (!replayed)
     report.notes.push_back("the finding did not reproduce when replayed (" + schedule_text(best) +
                            "): the program may not be deterministic under this schedule");
-  const std::string text = write_report(report, s.format, current_dir());
+  const std::string text = write_report(report, s.format, s.base_dir(report, s.format));
   if (out) out->commit(text);
   else write_all(STDERR_FILENO, text);
   write_all(STDOUT_FILENO, reproducer_line(seed, extra, best, s.command) + "\n");

@@ -124,6 +124,20 @@ RunResult FuzzJobs::examine(size_t i) {
       o.error = true;
       o.kind = wire::kHandlerHang;
     }
+  // Suppressions match symbolized findings: only when the records say
+  // there is an error is the run's report made and matched.
+  if (o.error && suppressions_ && !suppressions_->empty()) {
+    Report report = this->report(i);
+    apply_suppressions(report, *suppressions_);
+    o.error = false;
+    for (const Finding& f : report.findings)
+      if (!f.suppressed && is_error(f.kind) && (h.config.checks & wire::check_bit(f.kind))) {
+        o.error = true;
+        o.kind = f.kind;
+        o.what = f.function.value_or(f.handler.value_or(""));
+        break;
+      }
+  }
   for (const ProcessEntry& p : processes(i))
     for (uint32_t k = 0; k < h.config.injection_count && k < wire::kMaxInjections; ++k) o.fired |= p.fired[k] != 0;
   return o;

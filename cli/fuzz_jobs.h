@@ -9,6 +9,7 @@
 
 #include "inject/fuzz/schedule.h"
 #include "inject/report/report.h"
+#include "inject/report/suppress.h"
 #include "inject/run/supervisor.h"
 
 namespace sigstorm::cli {
@@ -34,6 +35,8 @@ class FuzzJobs {
   void set_jobs(size_t n);
   size_t jobs() const { return jobs_.size(); }
   void set_run_timeout(uint64_t ns) { run_timeout_ns_ = ns; }
+  // Findings these match do not count as the run's error (not owned).
+  void set_suppressions(const Suppressions* s) { suppressions_ = s; }
   // SIGINT, SIGTERM or SIGHUP that interrupted the search, or 0.
   int interrupted() const { return interrupted_; }
 
@@ -64,6 +67,7 @@ class FuzzJobs {
   std::string shim_;
   wire::Config base_;
   uint64_t run_timeout_ns_ = 0;
+  const Suppressions* suppressions_ = nullptr;
   SignalGate gate_;
   int null_fd_ = -1;
   int interrupted_ = 0;

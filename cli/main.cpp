@@ -120,6 +120,8 @@ int main(int argc, char** argv) {
   report->add_option("--format", report_format, "text (default, or from OUT's extension), sarif, html or json")
       ->type_name("FORMAT");
   report->add_option("-o,--report,--output", report_out, "Write to OUT instead of stdout")->type_name("OUT");
+  sigstorm::cli::Options report_options;
+  sigstorm::cli::add_options(report, report_options, sigstorm::cli::kReport);
 
   CLI::App* fuzz = sigstorm::cli::add_fuzz_command(app);
 
@@ -149,7 +151,7 @@ int main(int argc, char** argv) {
       return std::cout ? 0 : 1;
     }
     if (report->parsed()) {
-      sigstorm::cli::apply_environment(report, nullptr);
+      sigstorm::cli::apply_environment(report, &report_options);  // suppressions=, verbosity=, named as written
       sigstorm::Format fmt = sigstorm::Format::Text;
       if (report_format) {
         auto f = sigstorm::parse_format(*report_format);
@@ -159,10 +161,12 @@ int main(int argc, char** argv) {
       } else if (report_out) {
         fmt = sigstorm::format_from_path(*report_out).value_or(sigstorm::Format::Text);
       }
+      const sigstorm::cli::Settings settings = sigstorm::cli::resolve(report_options, sigstorm::cli::kReport);
       std::optional<sigstorm::cli::OutputFile> out;
       if (report_out) out.emplace(*report_out);
-      const sigstorm::Report r = sigstorm::read_json_report(read_file(report_in), report_in);
-      const std::string text = sigstorm::write_report(r, fmt, sigstorm::cli::current_dir());
+      sigstorm::Report r = sigstorm::read_json_report(read_file(report_in), report_in);
+      settings.present(r);
+      const std::string text = sigstorm::write_report(r, fmt, settings.base_dir(r, fmt));
       if (out) {
         out->commit(text);
       } else if (!sigstorm::cli::write_all(STDOUT_FILENO, text)) {

@@ -1,9 +1,14 @@
 #include "cli/options.h"
 
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <signal.h>
+#include <cstring>
 
 #include "cli/launch.h"
 #include "inject/error.h"
@@ -15,6 +20,7 @@
 #include "inject/options/replay.h"
 #include "inject/options/signals.h"
 #include "inject/options/spec.h"
+#include "inject/report/source_root.h"
 
 namespace sigstorm::cli {
 namespace {
@@ -27,6 +33,8 @@ struct OptionDef {
   std::string help;
   std::optional<std::string> Options::* field;
   unsigned commands;
+  std::vector<std::string> Options::* list = nullptr;  // repeatable instead of `field`
+  bool Options::* flag = nullptr;                      // a flag instead of `field`
 };
 
 const std::vector<OptionDef>& table() {
@@ -86,6 +94,20 @@ const std::vector<OptionDef>& table() {
        "1 (default): file:line and function names from debug information; 0: modules and offsets only "
        "(faster on huge binaries)",
        &Options::symbolize, kRun},
+      {"--suppressions", "FILE",
+       "Findings FILE matches are reported as suppressed and do not count (lines KIND:PATTERN, KIND a kind "
+       "or *, PATTERN a glob on the function called, the handler, any frame's function, file or module; # "
+       "comments); repeatable",
+       nullptr, kRun | kFuzz | kReport, &Options::suppressions},
+      {"--gen-suppressions", "",
+       "After each finding, print a suppression line that matches it (paste it into a --suppressions file)",
+       nullptr, kRun | kFuzz | kReport, nullptr, &Options::gen_suppressions},
+      {"--verbosity", "N", "0 (default) or 1: also list which suppression line matched which finding",
+       &Options::verbosity, kRun | kFuzz | kReport},
+      {"--srcroot", "DIR",
+       "SARIF artifact URIs are relative to DIR (originalUriBaseIds SRCROOT); default: the git top level of "
+       "the program's sources, else the current directory",
+       &Options::srcroot, kRun | kFuzz | kReport},
   };
   return defs;
 }
@@ -112,8 +134,13 @@ void add_options(CLI::App* app, Options& o, Command command) {
     app->add_option("-i,--inject", o.injects, "Inject signals at SPEC (grammar below); repeatable")
         ->type_name("SPEC")
         ->allow_extra_args(false);
-  for (const OptionDef& d : table())
-    if (d.commands & command) app->add_option(d.flags, o.*d.field, d.help)->type_name(d.type);
+  for (const OptionDef& d : table()) {
+    if (!(d.commands & command)) continue;
+    if (d.flag) app->add_flag(d.flags, o.*d.flag, d.help);
+    else if (d.list) app->add_option(d.flags, o.*d.list, d.help)->type_name(d.type)->allow_extra_args(false);
+    else app->add_option(d.flags, o.*d.field, d.help)->type_name(d.type);
+  }
+  if (command == kReport) return;
   if (command == kRun)
     app->add_flag("--no-follow-children", o.no_follow_children,
                   "Check only the program sigstorm starts (and its forks): programs it execs run without the shim");
@@ -220,6 +247,25 @@ Settings resolve_fields(const Options& o, Command command) {
   }
   s.log_path = o.log_path;
 
+  s.suppressions = Suppressions::load(o.suppressions);
+  s.gen_suppressions = o.gen_suppressions;
+  if (o.verbosity) {
+    auto v = parse_u64(*o.verbosity);
+    if (!v || *v > 1) throw Error("--verbosity " + squote(*o.verbosity) + ": want 0 or 1");
+    s.verbosity = static_cast<int>(*v);
+  }
+  if (o.srcroot) {
+    if (o.srcroot->empty()) throw Error("--srcroot: empty directory name");
+    char* real = ::realpath(o.srcroot->c_str(), nullptr);
+    if (!real) throw Error("--srcroot " + squote(*o.srcroot) + ": " + std::strerror(errno));
+    s.srcroot = real;
+    std::free(real);
+    struct stat st {};
+    if (::stat(s.srcroot->c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+      throw Error("--srcroot " + squote(*o.srcroot) + ": not a directory");
+  }
+
+  if (command == kReport) return s;
   if (o.command.empty())
     throw Error(std::string("no program given (usage: sigstorm ") + (command == kRun ? "run" : "fuzz") +
                 " [OPTIONS] -- PROGRAM [ARGS...])");
@@ -239,6 +285,17 @@ Settings resolve(const Options& o, Command command) {
       if (message.rfind(flag + " ", 0) == 0) throw Error("SIGSTORM_OPTIONS " + key + message.substr(flag.size() + 1));
     throw;
   }
+}
+
+void Settings::present(Report& report) const {
+  apply_suppressions(report, suppressions);
+  report.gen_suppressions = gen_suppressions;
+  report.verbosity = verbosity;
+}
+
+std::string Settings::base_dir(const Report& report, Format format) const {
+  if (format != Format::Sarif) return current_dir();
+  return srcroot ? *srcroot : default_source_root(report, current_dir());
 }
 
 std::vector<std::string> Settings::to_argv() const {

@@ -12,11 +12,12 @@
 #include <vector>
 
 #include "inject/report/report.h"
+#include "inject/report/suppress.h"
 #include "inject/wire/record_format.h"
 
 namespace sigstorm::cli {
 
-enum Command : unsigned { kRun = 1, kFuzz = 2 };
+enum Command : unsigned { kRun = 1, kFuzz = 2, kReport = 4 };
 
 struct Options {
   std::vector<std::string> injects;  // run
@@ -27,10 +28,14 @@ struct Options {
   std::optional<std::string> log_path;                              // SIGSTORM_OPTIONS only
   std::vector<std::pair<std::string, std::string>> from_env;        // flag, "key=" it came from
   std::optional<std::string> max_time, runs, jobs, signals;  // fuzz
+  std::vector<std::string> suppressions;                     // run, fuzz, report
+  bool gen_suppressions = false;
+  std::optional<std::string> verbosity, srcroot;
   std::vector<std::string> command;                          // PROGRAM ARGS...
 };
 
-// Registers every option of `command` on its subcommand.
+// Registers every option of `command` on its subcommand (kReport: only
+// the options about reporting; `sigstorm report` has its own -o and --format).
 void add_options(CLI::App* app, Options& options, Command command);
 
 // The second source: fills every option of `sub` the command line left
@@ -57,6 +62,18 @@ struct Settings {
   std::vector<std::string> command;
   bool symbolize = true;                 // file:line from debug information
   std::optional<std::string> log_path;   // SIGSTORM_OPTIONS log_path: the report goes to PATH.PID
+  // How findings are reported (run, fuzz, report).
+  Suppressions suppressions;
+  bool gen_suppressions = false;
+  int verbosity = 0;
+  std::optional<std::string> srcroot;  // --srcroot; default: see base_dir()
+
+  // Suppressions, --gen-suppressions and --verbosity applied to a report.
+  void present(Report& report) const;
+  // The directory a report's source paths are relative to: for SARIF
+  // --srcroot or the git top level of the program's sources
+  // (inject/report/source_root.h), else the current directory.
+  std::string base_dir(const Report& report, Format format) const;
 
   // The run file's Config of a run (the injections included).
   wire::Config to_config() const { return config; }

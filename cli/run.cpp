@@ -81,10 +81,11 @@ int run(const Options& options) {
   }
   run_file.remove();
   narrow_findings(report, s.signal_filter);
+  s.present(report);  // suppressed findings do not count
   const int status = exit_status(report, outcome, s.error_exitcode);  // hidden findings still count
   limit_findings(report, s.max_findings);
   report.status = status;
-  write_report_to(out, write_report(report, s.format, current_dir()));
+  write_report_to(out, write_report(report, s.format, s.base_dir(report, s.format)));
   return status;
 }
 

@@ -35,6 +35,7 @@
 #include "inject/options/duration.h"
 #include "inject/options/env_options.h"
 #include "inject/report/collect.h"
+#include "inject/report/crash_signature.h"
 #include "inject/options/functions.h"
 #include "inject/wire/record_format.h"
 #include "inject/report/report.h"
@@ -43,6 +44,7 @@
 #include "inject/report/symbolize.h"
 #include "inject/run/run_file.h"
 #include "inject/run/watchdog.h"
+#include "signature_frames.h"
 
 // Interleaving coverage for libFuzzer: it reads this section after every
 // input as extra coverage (one feature per counter bucket).
@@ -236,14 +238,20 @@ bool counts(const Finding& f) {
   report.findings = std::move(kept);
   report.argv = {self_exe()};
   char cwd[PATH_MAX];
-  std::string text = write_text(report, getcwd(cwd, sizeof cwd) ? cwd : "");
+  const std::string base = getcwd(cwd, sizeof cwd) ? cwd : "";
+  // The finding that ends the input first, as a sanitizer prints its
+  // report (its stack, then SUMMARY), so that crash triage buckets this
+  // finding apart from the target's other findings; then the whole report.
   std::string out;
+  if (!report.findings.empty()) out = crash_block(report.findings.front(), base) + "\n";
+  std::string text = write_text(report, base);
   for (size_t at = 0; at < text.size();) {
     size_t nl = text.find('\n', at);
     if (nl == std::string::npos) nl = text.size() - 1;
     std::string line = text.substr(at, nl + 1 - at);
     at = nl + 1;
     if (line.rfind("sigstorm: replay with:", 0) == 0) continue;  // a `sigstorm run` line: not this binary
+    if (line.rfind("SUMMARY: ", 0) == 0) continue;               // one SUMMARY: the crash block's
     out += line;
   }
   std::string schedule;
@@ -252,7 +260,9 @@ bool counts(const Finding& f) {
   out += "sigstorm: schedule: " + (schedule.empty() ? std::string("(no injections)") : schedule) + "\n";
   out += "sigstorm: the fuzzer saves this input as a crash file; run the target on it to replay the schedule\n";
   write_stderr(out);
-  std::abort();
+  if (report.findings.empty()) std::abort();
+  const Finding& first = report.findings.front();
+  abort_with_signature(first.kind, first.function ? function_index(*first.function).value_or(-1) : -1);
 }
 
 // The run's hang watchdog (inject/run/watchdog.h) on a thread of its own:

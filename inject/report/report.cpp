@@ -1,16 +1,26 @@
 #include "inject/report/report.h"
 
+#include <cstdio>
+
 #include "inject/options/checks.h"
 
 namespace sigstorm {
 
 size_t error_count(const Report& report) {
   size_t n = 0;
-  for (const Finding& f : report.findings) n += is_error(f.kind);
+  for (const Finding& f : report.findings) n += !f.suppressed && is_error(f.kind);
   return n;
 }
 
-size_t warning_count(const Report& report) { return report.findings.size() - error_count(report); }
+size_t suppressed_count(const Report& report) {
+  size_t n = 0;
+  for (const Finding& f : report.findings) n += f.suppressed.has_value();
+  return n;
+}
+
+size_t warning_count(const Report& report) {
+  return report.findings.size() - suppressed_count(report) - error_count(report);
+}
 
 std::optional<Format> parse_format(std::string_view name) {
   if (name == "text") return Format::Text;
@@ -52,6 +62,19 @@ std::string write_report(const Report& report, Format format, std::string_view b
     case Format::Text: break;
   }
   return write_text(report, base_dir);
+}
+
+std::string hex_text(uint64_t value) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));
+  return buf;
+}
+
+bool system_module(const std::optional<std::string>& module) {
+  if (!module) return false;
+  for (const char* dir : {"/usr/lib/", "/lib/", "/usr/lib64/", "/lib64/"})
+    if (module->rfind(dir, 0) == 0) return true;
+  return false;
 }
 
 std::string short_path(std::string_view path, std::string_view base_dir) {

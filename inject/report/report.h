@@ -22,6 +22,15 @@ struct StackFrame {
   bool operator==(const StackFrame&) const = default;
 };
 
+// The suppression line that matched a finding (--suppressions FILE).
+struct Suppressed {
+  std::string file;     // as given on the command line
+  int line = 0;         // 1-based
+  std::string kind;     // a kind name or "*"
+  std::string pattern;  // the glob
+  bool operator==(const Suppressed&) const = default;
+};
+
 struct Finding {
   wire::Kind kind = wire::kUnsafeCall;
   std::optional<std::string> function;  // per docs/DESIGN.md
@@ -38,6 +47,7 @@ struct Finding {
   std::optional<int> errno_after;
   std::string message;                        // one line, e.g. "printf called from handler ..."
   std::vector<int> pids;                      // every process it was seen in, first first
+  std::optional<Suppressed> suppressed;       // matched a suppression: reported, but it does not count
   bool operator==(const Finding&) const = default;
 };
 
@@ -101,11 +111,25 @@ struct Report {
   std::optional<int> status;  // sigstorm's own exit status for the run
   bool run_ended = false;     // sigstorm ended the run (a hung handler, --timeout)
   double time_scale = 1.0;
+  // Every suppression line in force, with how many findings it matched
+  // (an unused line is named in the text report).
+  struct SuppressionUse {
+    Suppressed line;
+    uint64_t matched = 0;
+    bool operator==(const SuppressionUse&) const = default;
+  };
+  std::vector<SuppressionUse> suppressions;
+  // How the text report is written (not part of the JSON report):
+  // --gen-suppressions, and --verbosity 1 lists which line matched what.
+  bool gen_suppressions = false;
+  int verbosity = 0;
   bool operator==(const Report&) const = default;
 };
 
+// Findings that count: suppressed ones are left out of both.
 size_t error_count(const Report& report);
 size_t warning_count(const Report& report);
+size_t suppressed_count(const Report& report);
 
 enum class Format { Text, Json, Sarif, Html };
 
@@ -129,6 +153,12 @@ std::string write_report(const Report& report, Format format, std::string_view b
 // Reads a JSON report back. Throws sigstorm::Error with one line naming
 // `name` and what is wrong ("r.json: findings[0].kind: unknown kind 'x'").
 Report read_json_report(std::string_view text, std::string_view name);
+
+// "0x1a2b": how reports print offsets and addresses.
+std::string hex_text(uint64_t value);
+
+// Is this module one of the system's libraries (/usr/lib, /lib, ...)?
+bool system_module(const std::optional<std::string>& module);
 
 // Shortens a source path for display: relative to base_dir when under it.
 std::string short_path(std::string_view path, std::string_view base_dir);

@@ -6,6 +6,7 @@
 #include "inject/options/checks.h"
 #include "inject/options/duration.h"
 #include "inject/report/report.h"
+#include "inject/report/suppress.h"
 
 namespace sigstorm {
 namespace {
@@ -32,6 +33,10 @@ json frame_json(const StackFrame& f) {
   j["offset"] = hex(f.offset);  // file offset in module; absolute address when module is null
   if (f.signal_frame) j["signal_frame"] = true;
   return j;
+}
+
+json suppressed_json(const Suppressed& s) {
+  return json{{"file", s.file}, {"line", s.line}, {"kind", s.kind}, {"pattern", s.pattern}};
 }
 
 }  // namespace
@@ -71,11 +76,23 @@ std::string write_json(const Report& r) {
     o["nested_signal"] = opt(f.nested_signal);
     o["errno_before"] = opt(f.errno_before);
     o["errno_after"] = opt(f.errno_after);
+    if (f.suppressed) o["suppressed"] = suppressed_json(*f.suppressed);
+    else if (r.gen_suppressions) o["gen_suppression"] = suppression_for(f);
     findings.push_back(std::move(o));
   }
   j["findings"] = findings;
   j["errors"] = error_count(r);
   j["warnings"] = warning_count(r);
+  if (!r.suppressions.empty() || suppressed_count(r)) {
+    j["suppressed"] = suppressed_count(r);
+    json uses = json::array();
+    for (const Report::SuppressionUse& u : r.suppressions) {
+      json o = suppressed_json(u.line);
+      o["matched"] = u.matched;
+      uses.push_back(std::move(o));
+    }
+    j["suppressions"] = uses;
+  }
   json procs = json::array();
   for (const ProcessInfo& p : r.processes)
     procs.push_back(json{{"pid", p.pid}, {"ppid", p.ppid}, {"exe", p.exe},

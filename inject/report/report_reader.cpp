@@ -114,6 +114,17 @@ class Reader {
     return f;
   }
 
+  Suppressed suppressed(const json& v, const std::string& path) const {
+    object(v, path);
+    Suppressed s;
+    s.file = string(field(v, path, "file"), path + ".file");
+    s.line = integer(field(v, path, "line"), path + ".line");
+    s.kind = string(field(v, path, "kind"), path + ".kind");
+    if (s.kind != "*" && !parse_kind(s.kind)) fail(path + ".kind", "unknown kind \"" + s.kind + "\"");
+    s.pattern = string(field(v, path, "pattern"), path + ".pattern");
+    return s;
+  }
+
   Finding finding(const json& v, const std::string& path) const {
     object(v, path);
     Finding f;
@@ -156,6 +167,8 @@ class Reader {
       f.errno_before = integer_or_null(*s, path + ".errno_before");
     if (const json* s = optional_field(v, "errno_after"))
       f.errno_after = integer_or_null(*s, path + ".errno_after");
+    if (const json* s = optional_field(v, "suppressed"); s && !s->is_null())
+      f.suppressed = suppressed(*s, path + ".suppressed");
     return f;
   }
 
@@ -226,6 +239,15 @@ class Reader {
           for (size_t k = 0; k < ps->size(); ++k) h.pids.push_back(integer((*ps)[k], p + ".pids[" + std::to_string(k) + "]"));
         }
         r.handlers.push_back(std::move(h));
+      }
+    }
+    if (const json* us = optional_field(root, "suppressions")) {
+      array(*us, "suppressions");
+      for (size_t i = 0; i < us->size(); ++i) {
+        const std::string p = "suppressions[" + std::to_string(i) + "]";
+        Report::SuppressionUse u{suppressed((*us)[i], p), 0};
+        if (const json* m = optional_field((*us)[i], "matched")) u.matched = unsigned_int(*m, p + ".matched");
+        r.suppressions.push_back(std::move(u));
       }
     }
     if (const json* d = optional_field(root, "dropped")) r.dropped = unsigned_int(*d, "dropped");

@@ -17,7 +17,7 @@ constexpr const char* kSchema =
 constexpr const char* kInformationUri = "https://github.com/sigstorm/sigstorm";
 
 // "unsafe-call" -> "UnsafeCall"
-std::string rule_name(std::string_view id) {
+std::string camel_case(std::string_view id) {
   std::string out;
   bool up = true;
   for (char c : id) {
@@ -55,6 +55,15 @@ std::string clean_base(std::string_view base_dir) {
   return b;
 }
 
+// The rule's name must differ from its id, case aside (SARIF1001):
+// "reentrancy" -> "HandlerReentrancy".
+std::string rule_name(std::string_view id) {
+  const std::string name = camel_case(id);
+  std::string lower;
+  for (char c : name) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return lower == id ? "Handler" + name : name;
+}
+
 json artifact(const std::string& path, const std::string& base) {
   if (!base.empty() && base != "/" && base[0] == '/') {
     const std::string rel = short_path(path, base);
@@ -81,13 +90,6 @@ json location(const StackFrame& f, const std::string& base) {
   if (f.function)
     loc["logicalLocations"] = json::array({json{{"name", *f.function}, {"kind", "function"}}});
   return loc;
-}
-
-bool system_module(const std::optional<std::string>& module) {
-  if (!module) return false;
-  for (const char* dir : {"/usr/lib/", "/lib/", "/usr/lib64/", "/lib64/"})
-    if (module->rfind(dir, 0) == 0) return true;
-  return false;
 }
 
 // Where to look: the program's own line, the one that called malloc or
@@ -136,6 +138,37 @@ std::string frame_text(const StackFrame& f) {
   return f.module ? *f.module + "+" + buf : std::string(buf);
 }
 
+// The stack as GitHub shows a path: a thread flow in execution order, the
+// outermost call first and the call the finding is about last (a SARIF
+// stack lists the same frames innermost first). Frames outside the source
+// root keep only their names: their files are not in the repository.
+json code_flow(const Finding& f, const std::string& base) {
+  json locations = json::array();
+  const size_t n = f.stack.size();
+  for (size_t i = n; i-- > 0;) {
+    const StackFrame& fr = f.stack[i];
+    json loc;
+    const bool rooted = fr.file && base.size() > 1 && base[0] == '/' && short_path(*fr.file, base) != *fr.file;
+    if (rooted) loc["physicalLocation"] = physical(fr, base);
+    if (fr.function && !fr.signal_frame)
+      loc["logicalLocations"] = json::array({json{{"name", *fr.function}, {"kind", "function"}}});
+    std::string text = frame_text(fr);
+    if (fr.signal_frame && fr.function && fr.function->find("restore_rt") == std::string::npos)
+      text = f.signal + " arrived; the handler interrupted " + *fr.function;
+    if (!rooted && !fr.signal_frame) {
+      if (fr.file) text += " (" + *fr.file + (fr.line ? ":" + std::to_string(*fr.line) : "") + ")";
+      else if (fr.module && fr.function) text += " (" + *fr.module + ")";
+    }
+    loc["message"] = json{{"text", text}};
+    locations.push_back(json{{"location", loc},
+                             {"nestingLevel", static_cast<int>(n - 1 - i)},
+                             {"executionOrder", static_cast<int>(n - i)},
+                             {"importance", i == 0 || rooted ? "essential" : "unimportant"}});
+  }
+  return json{{"message", json{{"text", std::string(kind_name(f.kind)) + ": " + f.message}}},
+              {"threadFlows", json::array({json{{"locations", locations}}})}};
+}
+
 }  // namespace
 
 std::string write_sarif(const Report& r, std::string_view base_dir) {
@@ -177,6 +210,13 @@ std::string write_sarif(const Report& r, std::string_view base_dir) {
     res["stacks"] = json::array({json{{"message", json{{"text", "stack of pid " + std::to_string(f.pid) +
                                                                      ", tid " + std::to_string(f.tid)}}},
                                       {"frames", frames}}});
+    if (!f.stack.empty()) res["codeFlows"] = json::array({code_flow(f, base)});
+    if (f.suppressed)
+      res["suppressions"] = json::array(
+          {json{{"kind", "external"},
+                {"status", "accepted"},
+                {"justification", "matched " + f.suppressed->file + ":" + std::to_string(f.suppressed->line) + " " +
+                                      f.suppressed->kind + ":" + f.suppressed->pattern + " (--suppressions)"}}});
     res["occurrenceCount"] = f.count;
     json props;
     props["signal"] = f.signal;

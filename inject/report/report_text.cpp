@@ -9,6 +9,7 @@
 #include "inject/options/duration.h"
 #include "inject/report/report.h"
 #include "inject/options/replay.h"
+#include "inject/report/suppress.h"
 
 namespace sigstorm {
 namespace {
@@ -35,6 +36,28 @@ std::string frame_line(size_t i, const StackFrame& f, std::string_view base_dir)
   return s;
 }
 
+// Pasted whole into a suppressions file, the line works: the rest is a comment.
+std::string gen_suppression_line(const Finding& f) {
+  return suppression_for(f) + "  # sigstorm --gen-suppressions: " + std::string(kind_name(f.kind)) + ": " + f.message;
+}
+
+std::string quoted(const Suppressed& s) {
+  return s.file + ":" + std::to_string(s.line) + " '" + s.kind + ":" + s.pattern + "'";
+}
+
+// What the suppressions did: unused lines always, matches with verbosity 1.
+std::string suppression_lines(const Report& r) {
+  std::string out;
+  if (r.verbosity >= 1)
+    for (const Finding& f : r.findings)
+      if (f.suppressed)
+        out += "sigstorm: suppressed by " + quoted(*f.suppressed) + ": " + std::string(kind_name(f.kind)) + ": " +
+               f.message + " (" + times(f.count) + ")\n";
+  for (const Report::SuppressionUse& u : r.suppressions)
+    if (!u.matched) out += "sigstorm: suppression " + quoted(u.line) + " matched no finding\n";
+  return out;
+}
+
 std::string replay_command(const Report& r) {
   uint32_t checks = 0;
   for (const auto& c : r.checks)
@@ -53,6 +76,7 @@ std::string replay_command(const Report& r) {
 std::string write_text(const Report& r, std::string_view base_dir) {
   std::string out;
   for (const Finding& f : r.findings) {
+    if (f.suppressed) continue;  // counted in the summary
     out += "==" + std::to_string(f.pid) + "==" + (is_error(f.kind) ? "ERROR" : "WARNING") +
            ": sigstorm: " + std::string(kind_name(f.kind)) + ": " + f.message + " (pid " +
            std::to_string(f.pid) + ", tid " + std::to_string(f.tid) + ")\n";
@@ -77,6 +101,7 @@ std::string write_text(const Report& r, std::string_view base_dir) {
       }
       out += "\n";
     }
+    if (r.gen_suppressions) out += gen_suppression_line(f) + "\n";
     out += "\n";
   }
 
@@ -122,11 +147,15 @@ std::string write_text(const Report& r, std::string_view base_dir) {
   for (const std::string& note : r.notes) out += "sigstorm: note: " + note + "\n";
   if (r.exit.signal)
     out += "sigstorm: program killed by " + *r.exit.signal + (r.exit.cause ? " (" + *r.exit.cause + ")" : "") + "\n";
-  if (!r.findings.empty() && !r.injections.empty())
+  const size_t suppressed = suppressed_count(r);
+  if (r.findings.size() > suppressed && !r.injections.empty())
     out += "sigstorm: replay with: " + replay_command(r) + "\n";
+  out += suppression_lines(r);
+  const std::string suppressed_text = suppressed ? ", " + std::to_string(suppressed) + " suppressed" : "";
 
-  if (r.findings.empty()) {
-    out += "SUMMARY: sigstorm: no findings; seed " + std::to_string(r.seed) + never_fired + "\n";
+  if (r.findings.size() == suppressed) {
+    out += "SUMMARY: sigstorm: no findings" + suppressed_text + "; seed " + std::to_string(r.seed) + never_fired +
+           "\n";
     return out;
   }
   const size_t errors = error_count(r), warnings = warning_count(r);
@@ -135,18 +164,19 @@ std::string write_text(const Report& r, std::string_view base_dir) {
   bool first = true;
   for (wire::Kind k : all_kinds()) {
     size_t n = 0;
-    for (const Finding& f : r.findings) n += f.kind == k;
+    for (const Finding& f : r.findings) n += f.kind == k && !f.suppressed;
     if (!n) continue;
     out += (first ? "" : ", ") + std::string(kind_name(k)) + " " + std::to_string(n);
     first = false;
   }
   std::set<int> pids;
   for (const Finding& f : r.findings) {
+    if (f.suppressed) continue;
     pids.insert(f.pid);
     pids.insert(f.pids.begin(), f.pids.end());
   }
   out += ") in " + std::to_string(pids.size()) + (pids.size() == 1 ? " process" : " processes") +
-         "; seed " + std::to_string(r.seed) + "\n";
+         suppressed_text + "; seed " + std::to_string(r.seed) + "\n";
   return out;
 }
 

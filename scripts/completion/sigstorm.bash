@@ -15,12 +15,12 @@
 
 _sigstorm_subcommands="run points report fuzz"
 _sigstorm_opts_top="-h --help --version"
-_sigstorm_opts_run="-h --help -i --inject --check -o --report --format --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals --no-follow-children --symbolize"
-_sigstorm_args_run="-i --inject --check -o --report --format --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals --symbolize"
-_sigstorm_opts_fuzz="-h --help --max-time --runs --jobs --seed --signals --check --policy --hang-timeout --timeout --time-scale --error-exitcode -o --report --format"
-_sigstorm_args_fuzz="--max-time --runs --jobs --seed --signals --check --policy --hang-timeout --timeout --time-scale --error-exitcode -o --report --format"
-_sigstorm_opts_report="-h --help --format -o --report --output"
-_sigstorm_args_report="--format -o --report --output"
+_sigstorm_opts_run="-h --help -i --inject --check -o --report --format --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals --no-follow-children --symbolize --suppressions --gen-suppressions --verbosity --srcroot"
+_sigstorm_args_run="-i --inject --check -o --report --format --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals --symbolize --suppressions --verbosity --srcroot"
+_sigstorm_opts_fuzz="-h --help --max-time --runs --jobs --seed --signals --check --policy --hang-timeout --timeout --time-scale --error-exitcode -o --report --format --suppressions --gen-suppressions --verbosity --srcroot"
+_sigstorm_args_fuzz="--max-time --runs --jobs --seed --signals --check --policy --hang-timeout --timeout --time-scale --error-exitcode -o --report --format --suppressions --verbosity --srcroot"
+_sigstorm_opts_report="-h --help --format -o --report --output --suppressions --gen-suppressions --verbosity --srcroot"
+_sigstorm_args_report="--format -o --report --output --suppressions --verbosity --srcroot"
 _sigstorm_opts_points="-h --help --format"
 _sigstorm_args_points="--format"
 _sigstorm_checks="unsafe-call errno-clobber reentrancy handler-hang handler-crash longjmp-mask"
@@ -186,7 +186,11 @@ _sigstorm() {
           report) _sigstorm_add "" "$value" text sarif html json ;;
           *) _sigstorm_add "" "$value" text json sarif html ;;
         esac ;;
-      -o | --report | --output)
+      --verbosity) _sigstorm_add "" "$value" 0 1 ;;
+      --srcroot)
+        mapfile -t COMPREPLY < <(compgen -d -- "$value")
+        compopt -o filenames 2>/dev/null ;;
+      -o | --report | --output | --suppressions)
         mapfile -t COMPREPLY < <(compgen -f -- "$value")
         compopt -o filenames 2>/dev/null ;;
       --hang-timeout | --timeout | --kill-after | --max-time) _sigstorm_add "" "$value" 100ms 500ms 1s 1.5s 2s 5s 30s 10m 1h ;;

@@ -8,7 +8,11 @@
 // `sigstorm run` apply (unsafe-call, errno-clobber, handler-hang,
 // handler-crash, longjmp-mask; reentrancy is a warning). An error finding
 // prints a sanitizer-style report and aborts, so libFuzzer saves the input;
-// running the target on that file replays the same schedule.
+// running the target on that file replays the same schedule. The report
+// starts with the finding's own block (its stack, then `SUMMARY: sigstorm:
+// KIND FUNCTION in HANDLER`) and abort() is called through frames named
+// after the kind and the function (sigstorm::fuzz::finding_kUnsafeCall,
+// calling_malloc), so crash triage tells the target's findings apart.
 //
 //   #include <sigstorm/fuzz.h>
 //
