@@ -158,6 +158,7 @@ int fuzz_command() {
 
   FuzzJobs runner(program, target.path, s.command, target.shim, base);
   runner.set_jobs(1);
+  runner.set_fork_server(s.fork_server);
   ScheduleGen gen(seed, s.signals);
   Search search;
   const bool learn_signals = s.signals.empty();
@@ -186,7 +187,8 @@ int fuzz_command() {
   for (int sig : gen.signals()) sigs += (sigs.empty() ? "" : ",") + signal_name(sig);
   say("sigstorm fuzz: seed " + std::to_string(seed) + "; " + std::to_string(gen.points().size()) +
       " call points reached; signals: " + (sigs.empty() ? std::string("none") : sigs) + "; first run " +
-      format_duration(std::max<uint64_t>(first.elapsed_ns / 1000 * 1000, 1000)));
+      format_duration(std::max<uint64_t>(first.elapsed_ns / 1000 * 1000, 1000)) + "; runs: " + runner.mode());
+  runner.on_fallback([](const std::string& mode) { say("sigstorm fuzz: runs from now on: " + mode); });
   const uint64_t run_timeout =
       s.timeout_ns.value_or(std::max<uint64_t>(first.elapsed_ns * 20, base.hang_timeout_ns + 1'000'000'000ull));
   runner.set_run_timeout(run_timeout);

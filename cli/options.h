@@ -27,6 +27,7 @@ struct Options {
   std::optional<std::string> log_path;                              // SIGSTORM_OPTIONS only
   std::vector<std::pair<std::string, std::string>> from_env;        // flag, "key=" it came from
   std::optional<std::string> max_time, runs, jobs, signals;  // fuzz
+  bool no_fork_server = false;                               // fuzz
   std::vector<std::string> command;                          // PROGRAM ARGS...
 };
 
@@ -53,6 +54,7 @@ struct Settings {
   std::vector<std::string> warnings;  // specs that parse but likely do not do what was meant
   std::optional<uint64_t> max_time_ns, runs;  // fuzz
   size_t jobs = 1;
+  bool fork_server = true;  // fuzz: runs are copies forked at the shim's fork point
   std::vector<int> signals;
   std::vector<std::string> command;
   bool symbolize = true;                 // file:line from debug information

@@ -159,6 +159,11 @@ struct Config {
   // Fuzzing (`sigstorm fuzz`, the in-process harness): FuzzFlags.
   uint32_t fuzz;
   uint32_t flags;           // ConfigFlags
+  // `sigstorm fuzz`'s fork server (inject/wire/fork_server.h), 0 without:
+  // its children are the runs' copies of the program, started by the CLI
+  // as far as target= and after:/every: are concerned.
+  int32_t server_pid;
+  uint32_t reserved3;
 };
 
 // A process of the run. The run may start any number of processes: the CLI
