@@ -169,6 +169,9 @@ void process_start() {
 
 void recorder_after_fork() {
   for (Slot& s : g_merge) {
+    // Slots the parent never used stay untouched: writing them would copy
+    // their pages (a fork server's copies pay that on every run).
+    if (!s.key.load(std::memory_order_relaxed) && !s.index.load(std::memory_order_relaxed)) continue;
     s.key.store(0, std::memory_order_relaxed);
     s.index.store(0, std::memory_order_relaxed);
   }

@@ -2,7 +2,7 @@
  * handler that calls snprintf (not async-signal-safe), so `sigstorm fuzz`
  * has an unsafe-call to find whether it forks copies or execs each run.
  *   hang     the handler spins instead, after main started a child
- *            process (sleep 3600) that must go with the run. */
+ *            process (sleep 3600.417) that must go with the run. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   sa.sa_flags = SA_RESTART;
   log_fd = open("/dev/null", O_WRONLY);
   if (hang && fork() == 0) {
-    execlp("sleep", "sleep", "3600", (char*)NULL);
+    execlp("sleep", "sleep", "3600.417", (char*)NULL);
     _exit(127);
   }
   sigaction(SIGUSR1, &sa, NULL);
