@@ -49,9 +49,11 @@ each time with a different injection schedule: signals it has handlers for,
 delivered at interposed calls it was seen to make (call:FUNC,when=N, with
 mode=eintr on blocking calls), or while one of its handlers runs. Schedules
 that reach new interleavings (which handler interrupted which call site or
-handler) are kept and mutated. On the first error finding the schedule is
-minimized, the report goes to stderr and one line that reproduces it to
-stdout:
+handler) are kept and mutated. Each job starts PROGRAM once, stopped before
+its main, and forks every run from there (a fork server; the first line
+says when it falls back to an exec per run, and why). On the first error
+finding the schedule is minimized (exec'd runs, as `sigstorm run` makes),
+the report goes to stderr and one line that reproduces it to stdout:
   sigstorm run --seed N --inject SPEC ... -- PROGRAM ARGS
 
 Progress (stderr), as libFuzzer prints it:
