@@ -331,15 +331,16 @@ void fork_server() {
       errno = saved_errno;
       return;
     }
-    const int32_t answer = pid > 0 ? pid : -errno;
-    if (pid > 0) sys::call6(SYS_setpgid, pid, pid);  // before the CLI may kill the group
-    if (!write_full(g_status, &answer, sizeof answer)) sys::call6(SYS_exit_group, 0);
-    if (pid < 0) continue;
-    int status = 0;
-    while (sys::call6(SYS_wait4, pid, (long)&status, 0, 0) == -EINTR) {
+    int32_t status = -errno;
+    if (pid > 0) {
+      sys::call6(SYS_setpgid, pid, pid);  // before the CLI may kill the group
+      __atomic_store_n(&g_run->config.copy_pid, pid, __ATOMIC_RELEASE);
+      int st = 0;
+      while (sys::call6(SYS_wait4, pid, (long)&st, 0, 0) == -EINTR) {
+      }
+      status = st;
     }
-    const int32_t st = status;
-    write_full(g_status, &st, sizeof st);
+    if (!write_full(g_status, &status, sizeof status)) sys::call6(SYS_exit_group, 0);
   }
 }
 

@@ -72,6 +72,7 @@ std::string ForkServer::start(const std::string& path, const std::vector<std::st
   close(sv[1]);
   ctl_ = status_ = sv[0];
   alive_ = true;
+  header_ = &server_.run_file().read();
 
   int32_t hello = -1;
   const int ms = static_cast<int>(std::clamp<uint64_t>(timeout_ns / 1'000'000ull, 1, 600'000));
@@ -125,35 +126,31 @@ void ForkServer::lost(const std::string& why) {
   ctl_ = status_ = -1;
 }
 
-pid_t ForkServer::spawn() {
-  if (!alive_) return -1;
+bool ForkServer::spawn() {
+  if (!alive_) return false;
   const int32_t request = 1;
   if (send(ctl_, &request, sizeof request, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof request)) {
     lost("the fork server ended");
-    return -1;
+    return false;
   }
-  int32_t pid = 0;
-  if (!read_int(&pid, kAnswerMs)) {
-    lost(gone_.empty() ? "the fork server did not answer" : gone_);
-    return -1;
-  }
-  if (pid < 0) {
-    lost("the fork server could not fork: " + std::string(std::strerror(-pid)));
-    return -1;
-  }
-  return pid;
+  return true;
 }
+
+pid_t ForkServer::copy_pid() const { return __atomic_load_n(&header_->config.copy_pid, __ATOMIC_ACQUIRE); }
 
 std::optional<int> ForkServer::poll() {
   int32_t status = 0;
-  if (read_int(&status, 0)) return status;
+  if (read_int(&status, 0)) {
+    if (status >= 0) return status;
+    lost("the fork server could not fork: " + std::string(std::strerror(-status)));
+  }
   if (!alive_) return SIGKILL;  // the copy's fate is unknown: it was killed with its server's end
   return std::nullopt;
 }
 
 int ForkServer::wait() {
   int32_t status = 0;
-  if (read_int(&status, kAnswerMs)) return status;
+  if (read_int(&status, kAnswerMs) && status >= 0) return status;
   if (alive_) lost("the fork server did not report a killed copy");
   return SIGKILL;
 }

@@ -33,8 +33,12 @@ class ForkServer {
                     const std::string& display, uint64_t timeout_ns);
   bool alive() const { return alive_; }
   pid_t pid() const { return server_.pid(); }
-  // Forks one copy: its pid, or -1 when the server is gone (why_gone()).
-  pid_t spawn();
+  // Asks for one copy; false when the server is gone (why_gone()). The
+  // copy's pid follows in the run file (copy_pid): sigstorm does not wait
+  // for the fork.
+  bool spawn();
+  // The copy's pid once the server forked it, else 0.
+  pid_t copy_pid() const;
   // The running copy's wait status once it ended, else nothing. When the
   // server went away meanwhile: a SIGKILL status.
   std::optional<int> poll();
@@ -51,6 +55,7 @@ class ForkServer {
   Supervisor server_;
   int ctl_ = -1, status_ = -1;
   bool alive_ = false;
+  const wire::Header* header_ = nullptr;
   std::string gone_;
 };
 

@@ -131,7 +131,7 @@ Supervisor::Supervisor(RunFile& run_file, const SignalGate& gate, SupervisorOpti
       audit_(run_file) {}
 
 Supervisor::~Supervisor() {
-  if (pid_ > 0) stop();
+  if (running()) stop();
   if (exec_pipe_ >= 0) close(exec_pipe_);
 }
 
@@ -139,12 +139,10 @@ void Supervisor::start(const ExecImage& image, const std::string& display) {
   if (options_.server) {  // a copy of the program waiting at the fork point, no exec
     start_ns_ = monotonic_ns();
     next_audit_ns_ = 0;
-    const pid_t copy = options_.server->spawn();
-    if (copy <= 0) throw Failure(display + ": the fork server is gone (" + options_.server->why_gone() + ")");
-    pid_ = copy;
     outcome_ = Outcome{};
-    outcome_.pid = copy;
-    watchdog_.set_child(copy);
+    if (!options_.server->spawn())
+      throw Failure(display + ": the fork server is gone (" + options_.server->why_gone() + ")");
+    awaiting_copy_ = true;  // its pid comes with the next look
     return;
   }
   int pipefd[2];
@@ -194,7 +192,32 @@ void Supervisor::start(const ExecImage& image, const std::string& display) {
   }
 }
 
+// The copy's pid, once the fork server forked it.
+bool Supervisor::know_copy() {
+  if (!awaiting_copy_) return true;
+  const pid_t copy = options_.server->copy_pid();
+  if (copy <= 0) return false;
+  awaiting_copy_ = false;
+  pid_ = copy;
+  outcome_.pid = copy;
+  watchdog_.set_child(copy);
+  return true;
+}
+
 bool Supervisor::step(uint64_t now) {
+  if (awaiting_copy_ && !know_copy()) {
+    // Not forked yet, or it could not fork: then its status says so. The
+    // status wakes the wait; the pid is looked for again in a millisecond.
+    int status = 0;
+    if (!reaped(&status)) {
+      next_audit_ns_ = now + 1'000'000ull;
+      return false;
+    }
+    awaiting_copy_ = false;
+    outcome_.status = status;
+    outcome_.elapsed_ns = now - start_ns_;
+    return true;
+  }
   if (pid_ <= 0) return true;
   int status = 0;
   if (reaped(&status)) {
@@ -259,9 +282,17 @@ bool Supervisor::reaped(int* status) {
   return true;
 }
 
-int Supervisor::wake_fd() const { return options_.server && pid_ > 0 ? options_.server->status_fd() : -1; }
+int Supervisor::wake_fd() const { return options_.server && running() ? options_.server->status_fd() : -1; }
 
 void Supervisor::stop() {
+  if (awaiting_copy_) {  // the fork is a matter of microseconds
+    for (int i = 0; i < 100000 && !know_copy(); ++i) usleep(10);
+    if (awaiting_copy_) {
+      awaiting_copy_ = false;
+      outcome_.status = options_.server->wait();
+      return;
+    }
+  }
   if (pid_ <= 0) return;
   kill_tree(pid_, options_.own_group);
   int status = 0;

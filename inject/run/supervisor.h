@@ -105,7 +105,7 @@ class Supervisor {
   // Forks and execs. With wait_exec, throws sigstorm::Error when the exec
   // itself failed ("DISPLAY: cannot execute: ...").
   void start(const ExecImage& image, const std::string& display);
-  bool running() const { return pid_ > 0; }
+  bool running() const { return pid_ > 0 || awaiting_copy_; }
   pid_t pid() const { return outcome_.pid; }
   // One look: reaps the program if it ended (true then), runs the watchdog,
   // the audit, the ledger and the timeout.
@@ -137,7 +137,9 @@ class Supervisor {
   int exec_pipe_ = -1;
   uint64_t start_ns_ = 0, next_audit_ns_ = 0;
   Outcome outcome_;
+  bool awaiting_copy_ = false;  // asked the fork server for a copy, its pid not known yet
   bool reaped(int* status);
+  bool know_copy();
 };
 
 // Waits until the soonest step of any running supervisor or a taken signal;
