@@ -73,7 +73,9 @@ void expect_replays(const std::string& line, const std::string& kind, const std:
   EXPECT_EQ(replay.result.shell_status(), 66) << line << "\n" << replay.describe();
   ASSERT_TRUE(replay.report_ok) << replay.describe();
   EXPECT_FALSE(replay.findings(kind).empty()) << line << "\n" << replay.describe();
-  if (!function.empty()) EXPECT_FALSE(replay.findings(kind, function).empty()) << replay.describe();
+  if (!function.empty()) {
+    EXPECT_FALSE(replay.findings(kind, function).empty()) << replay.describe();
+  }
 }
 
 // The search's summary line says how the runs are made.
@@ -255,7 +257,10 @@ TEST(FuzzForkServer, SameOutcomesOnTheExamples) {
     EXPECT_EQ(r.fork.shell_status(), r.exec.shell_status()) << r.fork.describe() << "\n" << r.exec.describe();
     EXPECT_EQ(r.fork.out, r.exec.out) << r.fork.err << "\n" << r.exec.err;
     EXPECT_EQ(error_kinds(r.fork.err), error_kinds(r.exec.err)) << r.fork.err << "\n" << r.exec.err;
-    if (r.fork.shell_status() == 66) expect_replays(r.fork.out.substr(0, r.fork.out.find('\n')), error_kinds(r.fork.err).at(0));
+    if (r.fork.shell_status() == 66) {
+      ASSERT_FALSE(error_kinds(r.fork.err).empty()) << r.fork.err;
+      expect_replays(r.fork.out.substr(0, r.fork.out.find('\n')), error_kinds(r.fork.err).front());
+    }
   }
 }
 
@@ -296,6 +301,33 @@ TEST(FuzzForkServer, FallsBackToExecAndSaysWhy) {
   }
 }
 
+// Processes whose command line is `sleep 3600.417` (early_start's child).
+size_t sleepers() {
+  size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream cmdline(e.path() / "cmdline");
+    std::string text((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (text.find(std::string("sleep\0" "3600.417", 14)) != std::string::npos) ++n;
+  }
+  return n;
+}
+
+// Runs that outlive --timeout are killed with the child they started, and
+// counted; the search goes on.
+TEST(FuzzForkServer, TimedOutCopyIsKilledWithItsDescendants) {
+  REQUIRE_SIGSTORM();
+  const auto r = run({cli_path(), "fuzz", "--seed", "3", "--runs", "6", "--timeout", "300ms", "--", target("early_start"),
+                      "slow"},
+                     slow());
+  ASSERT_FALSE(r.timed_out) << r.describe();
+  EXPECT_EQ(r.shell_status(), 0) << r.describe();
+  EXPECT_EQ(runs_mode(r.err), "fork server") << r.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.err, m, std::regex(R"(DONE .* timeouts: (\d+))"))) << r.err;
+  EXPECT_GT(std::stoi(m[1]), 0) << "runs whose handler ran sleep past the timeout\n" << r.err;
+  EXPECT_EQ(sleepers(), 0u) << "children of timed-out runs were left running";
+}
+
 // A copy whose handler hangs is ended by the hang watchdog, with the child
 // it started (the copy is its own process group), and the finding stands.
 TEST(FuzzForkServer, HungCopyIsKilledWithItsDescendants) {
@@ -309,12 +341,5 @@ TEST(FuzzForkServer, HungCopyIsKilledWithItsDescendants) {
   const auto kinds = error_kinds(r.err);
   ASSERT_FALSE(kinds.empty()) << r.err;
   EXPECT_EQ(kinds.front(), "handler-hang") << r.err;
-  // No `sleep 3600.417` (the copies' child) outlived its run.
-  size_t left = 0;
-  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
-    std::ifstream cmdline(e.path() / "cmdline");
-    std::string text((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-    if (text.find(std::string("sleep\0" "3600.417", 14)) != std::string::npos) ++left;
-  }
-  EXPECT_EQ(left, 0u) << "children of hung runs were left running";
+  EXPECT_EQ(sleepers(), 0u) << "children of hung runs were left running";
 }
