@@ -321,11 +321,16 @@ void fork_server() {
   sigset_t all, orig;
   __builtin_memset(&all, 0xff, sizeof all);
   sys::sigprocmask(SIG_SETMASK, &all, &orig);
+  // Each copy is forked ahead, while sigstorm still looks at the last run,
+  // and waits for the request itself: the fork is off a run's critical
+  // path. Nothing of the run happens before the request (the copy has not
+  // even registered in the run file, which sigstorm resets meanwhile).
   for (;;) {
-    int32_t request;
-    if (!read_full(g_ctl, &request, sizeof request)) sys::call6(SYS_exit_group, 0);
     const int pid = fork_fn();
     if (pid == 0) {
+      int32_t request;
+      if (!read_full(g_ctl, &request, sizeof request)) sys::call6(SYS_exit_group, 0);  // sigstorm is done
+      __atomic_store_n(&g_run->config.copy_pid, sys::getpid(), __ATOMIC_RELEASE);
       become_copy();
       sys::sigprocmask(SIG_SETMASK, &orig, nullptr);
       errno = saved_errno;
@@ -334,13 +339,16 @@ void fork_server() {
     int32_t status = -errno;
     if (pid > 0) {
       sys::call6(SYS_setpgid, pid, pid);  // before the CLI may kill the group
-      __atomic_store_n(&g_run->config.copy_pid, pid, __ATOMIC_RELEASE);
       int st = 0;
       while (sys::call6(SYS_wait4, pid, (long)&st, 0, 0) == -EINTR) {
       }
       status = st;
     }
     if (!write_full(g_status, &status, sizeof status)) sys::call6(SYS_exit_group, 0);
+    if (pid < 0) {  // the request that would have gone to it: consume it
+      int32_t request;
+      if (!read_full(g_ctl, &request, sizeof request)) sys::call6(SYS_exit_group, 0);
+    }
   }
 }
 

@@ -7,10 +7,11 @@
 // program's own constructors and main, and there:
 //  - writes a hello on STATUS: int32 0 when it can serve, else int32 N and
 //    N bytes saying why a fork would not be faithful (then it exits 0);
-//  - then per int32 read from CTL: forks a copy, stores its pid in the run
-//    file (Config::copy_pid), waits for it and writes its wait status on
-//    STATUS (int32, as waitpid gives it; -errno when fork failed). EOF on
-//    CTL: the server exits.
+//  - then, run after run: forks a copy ahead, which waits for the next
+//    int32 on CTL (EOF: it exits), stores its pid in the run file
+//    (Config::copy_pid) and runs; the server waits for it and writes its
+//    wait status on STATUS (int32, as waitpid gives it; -errno when the
+//    fork failed). When sigstorm is gone the server exits.
 // The copy is its own process group; it returns into the constructor and
 // runs the program under the run file's Config of that moment.
 #pragma once
