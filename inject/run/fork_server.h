@@ -1,7 +1,7 @@
 // The CLI's side of `sigstorm fuzz`'s fork server (inject/wire/fork_server.h,
 // preload/fork_server.cpp): the program is started once and waits at the
 // shim's fork point; each run is a copy it forks, whose wait status it
-// relays over a pipe, as AFL's fork server does. A Supervisor with
+// relays over a socket, as AFL's fork server does. A Supervisor with
 // SupervisorOptions::server drives such a copy like a program it exec'd: it
 // knows its pid (the copy is its own process group, so the timeout and the
 // hang watchdog kill it and its descendants), learns its end from the pipe.
