@@ -4,7 +4,7 @@
 // relays over a socket, as AFL's fork server does. A Supervisor with
 // SupervisorOptions::server drives such a copy like a program it exec'd: it
 // knows its pid (the copy is its own process group, so the timeout and the
-// hang watchdog kill it and its descendants), learns its end from the pipe.
+// hang watchdog kill it and its descendants), learns its end from the socket.
 #pragma once
 #include <sys/types.h>
 
