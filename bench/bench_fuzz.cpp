@@ -9,8 +9,14 @@
 //                             libsigstorm.so preloaded (the harness needs it
 //                             in the global scope; the other benchmarks
 //                             dlopen it privately).
-//   FuzzCli/runs              runs/s of `sigstorm fuzz` on a tiny program
-//                             (fuzz/programs/status_ok), with 1 and 2 jobs.
+//   FuzzCli/runs/jobs/fork    runs/s of `sigstorm fuzz` on a tiny program
+//                             (fuzz/programs/status_ok), with 1 and 2 jobs,
+//                             each run a copy forked by the fork server
+//                             (fork:1) or an exec (fork:0, --no-fork-server),
+//                             interleaved in the same run: compare the two.
+//                             runs/s is the whole command's (start-up,
+//                             learning run and all), exec/s the search's own
+//                             figure from its DONE line.
 //   FuzzDecode                decode_schedule alone, per input.
 //
 // Numbers are reported as counters (schedules/s, runs/s).
@@ -140,18 +146,26 @@ void BM_FuzzCli(benchmark::State& state) {
   const std::string build = build_dir();
   const std::string runs = std::to_string(state.range(0));
   const std::string jobs = std::to_string(state.range(1));
-  double rate = 0;
+  const bool fork_server = state.range(2) != 0;
+  double rate = 0, search_rate = 0;
   for (auto _ : state) {
+    std::vector<std::string> argv = {build + "/bin/sigstorm", "fuzz", "--seed", "1", "--runs", runs, "--jobs", jobs};
+    if (!fork_server) argv.push_back("--no-fork-server");
+    argv.insert(argv.end(), {"--", build + "/fuzz/programs/status_ok"});
     const auto t0 = std::chrono::steady_clock::now();
-    const std::string out = capture({build + "/bin/sigstorm", "fuzz", "--seed", "1", "--runs", runs, "--jobs", jobs,
-                                     "--", build + "/fuzz/programs/status_ok"},
-                                    {}, true);
+    const std::string out = capture(argv, {}, true);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (out.find("no error finding in " + runs + " runs") == std::string::npos)
       state.SkipWithError(("sigstorm fuzz did not finish cleanly: " + out.substr(0, 300)).c_str());
+    if (out.find(fork_server ? "; runs: fork server" : "; runs: exec per run") == std::string::npos)
+      state.SkipWithError(("sigstorm fuzz did not run as asked: " + out.substr(0, 300)).c_str());
     rate = std::atof(runs.c_str()) / secs;
+    const size_t done = out.find("DONE");
+    const size_t at = done == std::string::npos ? done : out.find("exec/s: ", done);
+    search_rate = at == std::string::npos ? 0 : std::atof(out.c_str() + at + 8);
   }
   state.counters["runs/s"] = rate;
+  state.counters["exec/s"] = search_rate;
 }
 
 void BM_FuzzDecode(benchmark::State& state) {
@@ -172,5 +186,13 @@ void BM_FuzzDecode(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_FuzzInProcess)->Arg(20000)->Iterations(1)->Repetitions(1)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_FuzzCli)->Args({300, 1})->Args({300, 2})->Iterations(1)->Repetitions(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FuzzCli)
+    ->ArgNames({"runs", "jobs", "fork"})
+    ->Args({300, 1, 0})
+    ->Args({300, 2, 0})
+    ->Args({3000, 1, 1})
+    ->Args({3000, 2, 1})
+    ->Iterations(1)
+    ->Repetitions(1)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FuzzDecode);

@@ -49,9 +49,11 @@ each time with a different injection schedule: signals it has handlers for,
 delivered at interposed calls it was seen to make (call:FUNC,when=N, with
 mode=eintr on blocking calls), or while one of its handlers runs. Schedules
 that reach new interleavings (which handler interrupted which call site or
-handler) are kept and mutated. On the first error finding the schedule is
-minimized, the report goes to stderr and one line that reproduces it to
-stdout:
+handler) are kept and mutated. Each job starts PROGRAM once, stopped before
+its main, and forks every run from there (a fork server; the first line
+says when it falls back to an exec per run, and why). On the first error
+finding the schedule is minimized (exec'd runs, as `sigstorm run` makes),
+the report goes to stderr and one line that reproduces it to stdout:
   sigstorm run --seed N --inject SPEC ... -- PROGRAM ARGS
 
 Progress (stderr), as libFuzzer prints it:
@@ -159,6 +161,7 @@ int fuzz_command() {
   FuzzJobs runner(program, target.path, s.command, target.shim, base);
   runner.set_suppressions(&s.suppressions);  // a suppressed finding is not one to stop on
   runner.set_jobs(1);
+  runner.set_fork_server(s.fork_server);
   ScheduleGen gen(seed, s.signals);
   Search search;
   const bool learn_signals = s.signals.empty();
@@ -187,7 +190,8 @@ int fuzz_command() {
   for (int sig : gen.signals()) sigs += (sigs.empty() ? "" : ",") + signal_name(sig);
   say("sigstorm fuzz: seed " + std::to_string(seed) + "; " + std::to_string(gen.points().size()) +
       " call points reached; signals: " + (sigs.empty() ? std::string("none") : sigs) + "; first run " +
-      format_duration(std::max<uint64_t>(first.elapsed_ns / 1000 * 1000, 1000)));
+      format_duration(std::max<uint64_t>(first.elapsed_ns / 1000 * 1000, 1000)) + "; runs: " + runner.mode());
+  runner.on_fallback([](const std::string& mode) { say("sigstorm fuzz: runs from now on: " + mode); });
   const uint64_t run_timeout =
       s.timeout_ns.value_or(std::max<uint64_t>(first.elapsed_ns * 20, base.hang_timeout_ns + 1'000'000'000ull));
   runner.set_run_timeout(run_timeout);

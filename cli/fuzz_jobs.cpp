@@ -10,6 +10,7 @@
 #include "inject/error.h"
 #include "inject/options/checks.h"
 #include "inject/options/functions.h"
+#include "inject/run/fork_server.h"
 #include "inject/run/pipeline.h"
 
 namespace sigstorm::cli {
@@ -17,6 +18,8 @@ namespace sigstorm::cli {
 struct FuzzJobs::Job {
   explicit Job(const wire::Config& c) : file(RunFile::create(c)) {}
   RunFile file;
+  std::unique_ptr<ForkServer> server;  // before the supervisor: a copy ends before its server
+  std::unique_ptr<ExecImage> image;
   std::unique_ptr<Supervisor> supervisor;
   Outcome outcome;
   Schedule schedule;
@@ -42,7 +45,9 @@ FuzzJobs::~FuzzJobs() {
 void FuzzJobs::set_jobs(size_t n) {
   while (jobs_.size() < n) {
     jobs_.push_back(std::make_unique<Job>(base_));
-    jobs_.back()->env = child_environment(shim_, jobs_.back()->file.path());
+    Job& j = *jobs_.back();
+    j.env = child_environment(shim_, j.file.path());
+    j.image = std::make_unique<ExecImage>(path_, argv_, j.env);
   }
 }
 
@@ -57,7 +62,6 @@ void FuzzJobs::launch(size_t i, const Schedule& schedule, uint32_t fuzz_flags) {
   c.injection_count = static_cast<uint32_t>(schedule.size());
   for (size_t k = 0; k < schedule.size() && k < wire::kMaxInjections; ++k) c.injections[k] = schedule[k];
   c.cli_pid = getpid();
-  reset_run(const_cast<wire::Header&>(j.file.read()), c);
   j.schedule = schedule;
   SupervisorOptions o;
   o.hang_timeout_ns = base_.hang_timeout_ns;
@@ -69,9 +73,55 @@ void FuzzJobs::launch(size_t i, const Schedule& schedule, uint32_t fuzz_flags) {
   o.audit = false;
   o.share = false;
   o.wait_exec = false;
+  // The search's runs only: minimizing and replaying exec, as the line will.
+  const bool serve = fork_server_ && fuzz_flags != 0;
+  j.supervisor.reset();  // the last run's, finished: it may point at the server
+  if (!fork_server_) j.server.reset();
+  if (serve && !j.server) start_server(j, c, o);
+  if (serve && j.server) {
+    c.server_pid = j.server->pid();
+    o.server = j.server.get();
+  }
+  reset_run(const_cast<wire::Header&>(j.file.read()), c);
   j.supervisor = std::make_unique<Supervisor>(j.file, gate_, o);
-  const ExecImage image(path_, argv_, j.env);
-  j.supervisor->start(image, program_);
+  try {
+    j.supervisor->start(*j.image, program_);
+  } catch (const Failure& f) {
+    if (!o.server) throw;
+    j.supervisor.reset();
+    give_up_server(j.server->why_gone());
+    launch(i, schedule, fuzz_flags);
+  }
+}
+
+void FuzzJobs::start_server(Job& j, const wire::Config& c, const SupervisorOptions& o) {
+  reset_run(const_cast<wire::Header&>(j.file.read()), c);  // the server reads checks and policy from it
+  SupervisorOptions so = o;
+  so.wait_exec = true;  // a program that cannot be executed is a usage error, as with exec per run
+  so.timeout_ns.reset();
+  auto server = std::make_unique<ForkServer>(j.file, gate_, so);
+  const std::string why = server->start(path_, argv_, j.env, program_,
+                                        std::max<uint64_t>(run_timeout_ns_, 10'000'000'000ull));
+  if (!why.empty()) return give_up_server(why);
+  j.server = std::move(server);
+}
+
+void FuzzJobs::give_up_server(const std::string& why) {
+  if (!fork_server_) return;
+  fork_server_ = false;
+  fallback_ = why;
+  for (auto& job : jobs_)
+    if (!job->supervisor || !job->supervisor->running()) {  // a running copy keeps its server to the end
+      job->supervisor.reset();
+      job->server.reset();
+    }
+  if (on_fallback_) on_fallback_(mode());
+}
+
+std::string FuzzJobs::mode() const {
+  if (fork_server_) return "fork server";
+  if (asked_exec_) return "exec per run (--no-fork-server)";
+  return "exec per run (no fork server: " + fallback_ + ")";
 }
 
 int FuzzJobs::wait_any() {

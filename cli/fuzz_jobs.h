@@ -3,6 +3,7 @@
 // (cli/fuzz.cpp) only says which schedule to run next.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,17 @@ class FuzzJobs {
   void set_run_timeout(uint64_t ns) { run_timeout_ns_ = ns; }
   // Findings these match do not count as the run's error (not owned).
   void set_suppressions(const Suppressions* s) { suppressions_ = s; }
+  // The search's runs are copies forked by a fork server per job
+  // (inject/run/fork_server.h), unless `on` is false or the program is one
+  // a fork would not run faithfully. Runs without fuzz flags (minimizing,
+  // replaying) always exec, as the reproducer line will.
+  void set_fork_server(bool on) { fork_server_ = on, asked_exec_ = !on; }
+  // How the runs are made, for the search's summary line: "fork server",
+  // "exec per run (--no-fork-server)", "exec per run (no fork server: WHY)".
+  std::string mode() const;
+  // Called when the fork server is given up after the summary line was
+  // printed (it ended during the search), with mode().
+  void on_fallback(std::function<void(const std::string&)> f) { on_fallback_ = std::move(f); }
   // SIGINT, SIGTERM or SIGHUP that interrupted the search, or 0.
   int interrupted() const { return interrupted_; }
 
@@ -71,7 +83,13 @@ class FuzzJobs {
   SignalGate gate_;
   int null_fd_ = -1;
   int interrupted_ = 0;
+  bool fork_server_ = true;
+  bool asked_exec_ = false;   // --no-fork-server
+  std::string fallback_;      // why the fork server was given up
+  std::function<void(const std::string&)> on_fallback_;
   std::vector<std::unique_ptr<Job>> jobs_;
+  void start_server(Job& j, const wire::Config& c, const SupervisorOptions& o);
+  void give_up_server(const std::string& why);
 };
 
 }  // namespace sigstorm::cli

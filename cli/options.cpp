@@ -144,6 +144,10 @@ void add_options(CLI::App* app, Options& o, Command command) {
   if (command == kRun)
     app->add_flag("--no-follow-children", o.no_follow_children,
                   "Check only the program sigstorm starts (and its forks): programs it execs run without the shim");
+  if (command == kFuzz)
+    app->add_flag("--no-fork-server", o.no_fork_server,
+                  "Exec PROGRAM for every run instead of forking copies of it from a fork server stopped before "
+                  "its main (slower; the fork server falls back to this by itself where a fork is not faithful)");
   app->add_option("PROGRAM", o.command,
                   "The program and its arguments, after '--' or after the last sigstorm option; options after "
                   "PROGRAM are its own")
@@ -232,6 +236,7 @@ Settings resolve_fields(const Options& o, Command command) {
     if (!j || *j == 0 || *j > 256) throw Error("--jobs " + squote(*o.jobs) + ": want 1..256");
     s.jobs = static_cast<size_t>(*j);
   }
+  s.fork_server = !o.no_fork_server;
   if (o.signals) s.signals = parse_signal_list(*o.signals);
   if (o.run_signals)
     for (int sig : parse_signal_list(*o.run_signals)) s.signal_filter |= 1ull << (sig - 1);

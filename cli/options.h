@@ -31,6 +31,7 @@ struct Options {
   std::vector<std::string> suppressions;                     // run, fuzz, report
   bool gen_suppressions = false;
   std::optional<std::string> verbosity, srcroot;
+  bool no_fork_server = false;                               // fuzz
   std::vector<std::string> command;                          // PROGRAM ARGS...
 };
 
@@ -58,6 +59,7 @@ struct Settings {
   std::vector<std::string> warnings;  // specs that parse but likely do not do what was meant
   std::optional<uint64_t> max_time_ns, runs;  // fuzz
   size_t jobs = 1;
+  bool fork_server = true;  // fuzz: runs are copies forked at the shim's fork point
   std::vector<int> signals;
   std::vector<std::string> command;
   bool symbolize = true;                 // file:line from debug information

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 
 #include "preload/env.h"
+#include "preload/fork_server.h"
 #include "preload/handlers.h"
 #include "preload/inject.h"
 #include "preload/recorder.h"
@@ -169,6 +170,7 @@ void after_fork_child() {
 }
 
 __attribute__((constructor(101))) void sigstorm_init() {
+  fork_server_early();
   g_owner_pid = sys::getpid();
   real::resolve_all();
   Dl_info self;
@@ -181,6 +183,7 @@ __attribute__((constructor(101))) void sigstorm_init() {
   process_start();
   pthread_atfork(nullptr, nullptr, after_fork_child);
   install_probe();
+  fork_server();  // `sigstorm fuzz`: the runs' copies return from here
   inject_init();
 }
 

@@ -209,7 +209,12 @@ void inject_disposition_changed(int sig) {
 // one sigstorm started, target=NAME those running the program NAME; after:
 // and every: otherwise only the one sigstorm started, call: and handler:
 // every process.
-bool started_by_cli() { return g_run->config.cli_pid == 0 || sys::getppid() == g_run->config.cli_pid; }
+bool started_by_cli() {
+  const wire::Config& c = g_run->config;
+  if (c.cli_pid == 0) return true;
+  const int ppid = sys::getppid();
+  return ppid == c.cli_pid || (c.server_pid != 0 && ppid == c.server_pid);
+}
 
 bool named(const char* name) {
   if (!g_process) return false;

@@ -23,6 +23,7 @@ struct Slot {
   std::atomic<int32_t> index;
 };
 Slot g_merge[kSlots];
+std::atomic<bool> g_merge_used{false};  // a slot was claimed: a fork child has some to forget
 
 uint64_t mix(uint64_t h, uint64_t v) {
   h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
@@ -94,6 +95,7 @@ void record(const Observation& f) {
       uint64_t k = s.key.load(std::memory_order_acquire);
       if (k == 0) {
         uint64_t expected = 0;
+        g_merge_used.store(true, std::memory_order_relaxed);  // before the claim: a fork may come between
         if (s.key.compare_exchange_strong(expected, key)) {
           int32_t idx = append(f, ts.tid);
           s.index.store(idx >= 0 ? idx + 1 : kDropped, std::memory_order_release);
@@ -168,9 +170,14 @@ void process_start() {
 }
 
 void recorder_after_fork() {
-  for (Slot& s : g_merge) {
-    s.key.store(0, std::memory_order_relaxed);
-    s.index.store(0, std::memory_order_relaxed);
+  // A parent that recorded nothing leaves the table untouched: writing it
+  // would copy its pages (a fork server's copies would pay that every run).
+  if (g_merge_used.load(std::memory_order_relaxed)) {
+    for (Slot& s : g_merge) {
+      s.key.store(0, std::memory_order_relaxed);
+      s.index.store(0, std::memory_order_relaxed);
+    }
+    g_merge_used.store(false, std::memory_order_relaxed);
   }
   t_state.tid = 0;
   process_start();

@@ -87,7 +87,11 @@ size_t ProcessLedger::harvest(wire::Header& header) {
 std::vector<ProcessEntry> all_processes(const wire::Header& header, const ProcessLedger* ledger) {
   std::vector<ProcessEntry> out;
   if (ledger) out = ledger->ended();
-  for (const wire::Process& p : header.processes) {
+  // Entries are claimed below next_process (a high-water mark): nothing
+  // lies past it, and each entry is pages away from the next.
+  const uint32_t used = std::min(header.next_process.load(std::memory_order_acquire), wire::kMaxProcesses);
+  for (uint32_t i = 0; i < used; ++i) {
+    const wire::Process& p = header.processes[i];
     const uint32_t state = p.state.load(std::memory_order_acquire);
     if (state == wire::kReady || state == wire::kEnded) out.push_back(snapshot(p));
   }

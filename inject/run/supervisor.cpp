@@ -1,7 +1,9 @@
 #include "inject/run/supervisor.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/personality.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include <fstream>
 
 #include "inject/error.h"
+#include "inject/run/fork_server.h"
 
 namespace sigstorm {
 namespace {
@@ -89,6 +92,7 @@ SignalGate::SignalGate(const std::vector<int>& taken, bool ignore_terminal) : ig
 
 SignalGate::~SignalGate() {
   restore_in_child();
+  if (signal_fd_ >= 0) close(signal_fd_);
 }
 
 void SignalGate::restore_in_child() const {
@@ -100,10 +104,21 @@ void SignalGate::restore_in_child() const {
   sigprocmask(SIG_SETMASK, &orig_mask_, nullptr);
 }
 
-int SignalGate::wait(uint64_t ns) const {
+int SignalGate::wait(uint64_t ns, const std::vector<int>& fds) const {
   timespec ts{static_cast<time_t>(ns / 1'000'000'000ull), static_cast<long>(ns % 1'000'000'000ull)};
-  const int sig = sigtimedwait(&taken_, nullptr, &ts);
-  return sig > 0 && sig != SIGCHLD ? sig : 0;
+  if (!fds.empty() && signal_fd_ < 0) signal_fd_ = signalfd(-1, &taken_, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (fds.empty() || signal_fd_ < 0) {
+    const int sig = sigtimedwait(&taken_, nullptr, &ts);
+    return sig > 0 && sig != SIGCHLD ? sig : 0;
+  }
+  // The signals stay blocked; the signalfd takes them as sigtimedwait would.
+  std::vector<pollfd> watched{{signal_fd_, POLLIN, 0}};
+  for (int fd : fds) watched.push_back({fd, POLLIN, 0});
+  ppoll(watched.data(), watched.size(), &ts, nullptr);
+  signalfd_siginfo si{};
+  if (read(signal_fd_, &si, sizeof si) != static_cast<ssize_t>(sizeof si)) return 0;
+  const int sig = static_cast<int>(si.ssi_signo);
+  return sig != SIGCHLD ? sig : 0;
 }
 
 // ---------------------------------------------------------------- Supervisor
@@ -116,11 +131,20 @@ Supervisor::Supervisor(RunFile& run_file, const SignalGate& gate, SupervisorOpti
       audit_(run_file) {}
 
 Supervisor::~Supervisor() {
-  if (pid_ > 0) stop();
+  if (running()) stop();
   if (exec_pipe_ >= 0) close(exec_pipe_);
 }
 
 void Supervisor::start(const ExecImage& image, const std::string& display) {
+  if (options_.server) {  // a copy of the program waiting at the fork point, no exec
+    start_ns_ = monotonic_ns();
+    next_audit_ns_ = 0;
+    outcome_ = Outcome{};
+    if (!options_.server->spawn())
+      throw Failure(display + ": the fork server is gone (" + options_.server->why_gone() + ")");
+    awaiting_copy_ = true;  // its pid comes with the next look
+    return;
+  }
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
   if (options_.share) share_ = std::make_unique<RunFileShare>(run_file_);
@@ -138,6 +162,8 @@ void Supervisor::start(const ExecImage& image, const std::string& display) {
     if (options_.no_aslr) personality(static_cast<unsigned long>(personality(0xffffffff)) | ADDR_NO_RANDOMIZE);
     if (options_.stdio_fd >= 0)
       for (int fd = 0; fd < 3; ++fd) dup2(options_.stdio_fd, fd);
+    for (int fd : options_.keep_fds)
+      if (fd >= 0) fcntl(fd, F_SETFD, 0);
     gate_.restore_in_child();
     image.exec(pipefd[1]);
   }
@@ -166,17 +192,35 @@ void Supervisor::start(const ExecImage& image, const std::string& display) {
   }
 }
 
+// The copy's pid, once the fork server forked it.
+bool Supervisor::know_copy() {
+  if (!awaiting_copy_) return true;
+  const pid_t copy = options_.server->copy_pid();
+  if (copy <= 0) return false;
+  awaiting_copy_ = false;
+  pid_ = copy;
+  outcome_.pid = copy;
+  watchdog_.set_child(copy);
+  return true;
+}
+
 bool Supervisor::step(uint64_t now) {
-  if (pid_ <= 0) return true;
-  // Exited? Look at its handlers one last time (a zombie still shows them),
-  // then reap it.
-  siginfo_t si{};
-  const int w = waitid(P_PID, static_cast<id_t>(pid_), &si, WEXITED | WNOHANG | WNOWAIT);
-  if ((w == 0 && si.si_pid == pid_) || (w < 0 && errno == ECHILD)) {
-    if (options_.audit) audit_.sample_final(pid_);
+  if (awaiting_copy_ && !know_copy()) {
+    // Not forked yet, or it could not fork: then its status says so. The
+    // status wakes the wait; the pid is looked for again in a millisecond.
     int status = 0;
-    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    if (!reaped(&status)) {
+      next_audit_ns_ = now + 1'000'000ull;
+      return false;
     }
+    awaiting_copy_ = false;
+    outcome_.status = status;
+    outcome_.elapsed_ns = now - start_ns_;
+    return true;
+  }
+  if (pid_ <= 0) return true;
+  int status = 0;
+  if (reaped(&status)) {
     outcome_.status = status;
     outcome_.elapsed_ns = now - start_ns_;
     if (options_.own_group) kill(-pid_, SIGKILL);
@@ -221,12 +265,41 @@ uint64_t Supervisor::next_step_ns(uint64_t now) const {
   return at;
 }
 
+bool Supervisor::reaped(int* status) {
+  if (options_.server) {
+    const std::optional<int> st = options_.server->poll();
+    if (st) *status = *st;
+    return st.has_value();
+  }
+  // Exited? Look at its handlers one last time (a zombie still shows them),
+  // then reap it.
+  siginfo_t si{};
+  const int w = waitid(P_PID, static_cast<id_t>(pid_), &si, WEXITED | WNOHANG | WNOWAIT);
+  if (!((w == 0 && si.si_pid == pid_) || (w < 0 && errno == ECHILD))) return false;
+  if (options_.audit) audit_.sample_final(pid_);
+  while (waitpid(pid_, status, 0) < 0 && errno == EINTR) {
+  }
+  return true;
+}
+
+int Supervisor::wake_fd() const { return options_.server && running() ? options_.server->status_fd() : -1; }
+
 void Supervisor::stop() {
+  if (awaiting_copy_) {  // the fork is a matter of microseconds
+    for (int i = 0; i < 100000 && !know_copy(); ++i) usleep(10);
+    if (awaiting_copy_) {
+      awaiting_copy_ = false;
+      outcome_.status = options_.server->wait();
+      return;
+    }
+  }
   if (pid_ <= 0) return;
   kill_tree(pid_, options_.own_group);
   int status = 0;
-  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
+  if (options_.server) status = options_.server->wait();
+  else
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
   outcome_.status = status;
   outcome_.elapsed_ns = monotonic_ns() - start_ns_;
   pid_ = 0;
@@ -268,9 +341,13 @@ Outcome Supervisor::finish() {
 int wait_for_step(const SignalGate& gate, const std::vector<Supervisor*>& running) {
   const uint64_t now = monotonic_ns();
   uint64_t at = now + kAuditIntervalNs;
-  for (const Supervisor* s : running)
-    if (s->running()) at = std::min(at, s->next_step_ns(now));
-  return gate.wait(at > now ? at - now : 0);
+  std::vector<int> fds;
+  for (const Supervisor* s : running) {
+    if (!s->running()) continue;
+    at = std::min(at, s->next_step_ns(now));
+    if (s->wake_fd() >= 0) fds.push_back(s->wake_fd());
+  }
+  return gate.wait(at > now ? at - now : 0, fds);
 }
 
 }  // namespace sigstorm

@@ -51,8 +51,9 @@ class SignalGate {
   ~SignalGate();
   SignalGate(const SignalGate&) = delete;
   SignalGate& operator=(const SignalGate&) = delete;
-  // Waits up to ns for one of the taken signals; returns it, or 0.
-  int wait(uint64_t ns) const;
+  // Waits up to ns for one of the taken signals, or until one of `fds`
+  // is readable; returns the signal, or 0.
+  int wait(uint64_t ns, const std::vector<int>& fds = {}) const;
   // In a forked child, before exec.
   void restore_in_child() const;
 
@@ -60,7 +61,10 @@ class SignalGate {
   sigset_t taken_, orig_mask_;
   struct sigaction old_int_ {}, old_quit_ {}, old_chld_ {};
   bool ignore_terminal_;
+  mutable int signal_fd_ = -1;  // the taken signals, for waits that also watch descriptors
 };
+
+class ForkServer;
 
 struct SupervisorOptions {
   uint64_t hang_timeout_ns = 0;
@@ -74,6 +78,8 @@ struct SupervisorOptions {
   bool share = true;                    // serve the run file to processes that dropped privileges
   bool wait_exec = true;                // learn at once whether exec worked (else at finish())
   uint64_t straggler_grace_ns = 0;      // how long processes that outlive the program may finish
+  int keep_fds[2] = {-1, -1};           // stay open across the exec (a fork server's pipe ends)
+  ForkServer* server = nullptr;         // the program is a copy this fork server forks, not a fork+exec
 };
 
 struct Outcome {
@@ -99,18 +105,23 @@ class Supervisor {
   // Forks and execs. With wait_exec, throws sigstorm::Error when the exec
   // itself failed ("DISPLAY: cannot execute: ...").
   void start(const ExecImage& image, const std::string& display);
-  bool running() const { return pid_ > 0; }
+  bool running() const { return pid_ > 0 || awaiting_copy_; }
   pid_t pid() const { return outcome_.pid; }
   // One look: reaps the program if it ended (true then), runs the watchdog,
   // the audit, the ledger and the timeout.
   bool step(uint64_t now_ns);
   // When step() wants to run next.
   uint64_t next_step_ns(uint64_t now_ns) const;
+  // A descriptor that becomes readable when the program ended (a fork
+  // server's status pipe), or -1: SIGCHLD says it.
+  int wake_fd() const;
   // Ends the program now (another job found something, sigstorm was interrupted).
   void stop();
   // After step() said the program is gone: stragglers, the last look.
   Outcome finish();
 
+  // A descriptor the program gets across its exec (before start()).
+  void keep_fd(int fd) { options_.keep_fds[0] = fd; }
   RunFile& run_file() { return run_file_; }
   const ProcessLedger& ledger() const { return ledger_; }
 
@@ -126,6 +137,9 @@ class Supervisor {
   int exec_pipe_ = -1;
   uint64_t start_ns_ = 0, next_audit_ns_ = 0;
   Outcome outcome_;
+  bool awaiting_copy_ = false;  // asked the fork server for a copy, its pid not known yet
+  bool reaped(int* status);
+  bool know_copy();
 };
 
 // Waits until the soonest step of any running supervisor or a taken signal;

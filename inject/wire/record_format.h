@@ -159,6 +159,13 @@ struct Config {
   // Fuzzing (`sigstorm fuzz`, the in-process harness): FuzzFlags.
   uint32_t fuzz;
   uint32_t flags;           // ConfigFlags
+  // `sigstorm fuzz`'s fork server (inject/wire/fork_server.h), 0 without:
+  // its children are the runs' copies of the program, started by the CLI
+  // as far as target= and after:/every: are concerned.
+  int32_t server_pid;
+  // Set by the fork server as it forks the run's copy (its pid), so that
+  // sigstorm can kill it without waiting for a message.
+  int32_t copy_pid;  // written and read with __atomic builtins (Config is copied)
 };
 
 // A process of the run. The run may start any number of processes: the CLI
