@@ -120,6 +120,8 @@ int main(int argc, char** argv) {
   report->add_option("--format", report_format, "text (default, or from OUT's extension), sarif, html or json")
       ->type_name("FORMAT");
   report->add_option("-o,--report,--output", report_out, "Write to OUT instead of stdout")->type_name("OUT");
+  sigstorm::cli::Options report_options;
+  sigstorm::cli::add_table_options(report, report_options, sigstorm::cli::kReport);
 
   CLI::App* fuzz = sigstorm::cli::add_fuzz_command(app);
 
@@ -159,10 +161,12 @@ int main(int argc, char** argv) {
       } else if (report_out) {
         fmt = sigstorm::format_from_path(*report_out).value_or(sigstorm::Format::Text);
       }
+      const sigstorm::cli::ColorMode color = sigstorm::cli::color_option(report_options.color);
       std::optional<sigstorm::cli::OutputFile> out;
       if (report_out) out.emplace(*report_out);
       const sigstorm::Report r = sigstorm::read_json_report(read_file(report_in), report_in);
-      const std::string text = sigstorm::write_report(r, fmt, sigstorm::cli::current_dir());
+      const std::string text = sigstorm::write_report(r, fmt, sigstorm::cli::current_dir(),
+                                                      sigstorm::cli::use_color(color, out ? -1 : STDOUT_FILENO));
       if (out) {
         out->commit(text);
       } else if (!sigstorm::cli::write_all(STDOUT_FILENO, text)) {

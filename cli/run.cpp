@@ -84,7 +84,7 @@ int run(const Options& options) {
   const int status = exit_status(report, outcome, s.error_exitcode);  // hidden findings still count
   limit_findings(report, s.max_findings);
   report.status = status;
-  write_report_to(out, write_report(report, s.format, current_dir()));
+  write_report_to(out, write_report(report, s.format, current_dir(), use_color(s.color, out ? -1 : STDERR_FILENO)));
   return status;
 }
 
