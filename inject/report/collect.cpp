@@ -122,10 +122,6 @@ void collect_timeline(const wire::Header& header, Report& report, const std::map
   }
   std::stable_sort(tl.events.begin(), tl.events.end(),
                    [](const TimelineEvent& a, const TimelineEvent& b) { return a.t_ns < b.t_ns; });
-  if (tl.sampled())
-    report.notes.push_back("the timeline shows a sample: " + std::to_string(tl.kept) + " of " +
-                           std::to_string(tl.seen) + " injections and handler runs (the run file keeps " +
-                           std::to_string(wire::kMaxEvents) + ")");
 }
 
 using MergeKey = std::tuple<uint32_t, std::optional<std::string>, std::optional<std::string>, uint64_t>;

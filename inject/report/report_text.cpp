@@ -190,6 +190,10 @@ std::string write_text(const Report& r, std::string_view base_dir, bool color) {
     out += "\n";
   }
   for (const std::string& note : r.notes) out += "sigstorm: note: " + note + "\n";
+  // Said here, not in the notes: the counts above stay exact.
+  if (r.timeline.sampled())
+    out += "sigstorm: note: the timeline keeps a sample of " + std::to_string(r.timeline.kept) + " of the " +
+           std::to_string(r.timeline.seen) + " injections and handler runs\n";
   if (r.exit.signal)
     out += "sigstorm: program killed by " + *r.exit.signal + (r.exit.cause ? " (" + *r.exit.cause + ")" : "") + "\n";
   if (!r.findings.empty() && !r.injections.empty())

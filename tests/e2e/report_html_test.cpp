@@ -108,8 +108,9 @@ TEST(Timeline, FindingsLieInsideTheHandlerRunsThatMadeThem) {
   }
 }
 
-// 2 s of a 100 us storm: far more events than the run file holds. The
-// timeline keeps a uniform sample (not just the first ones) and says so.
+// 2 s of a 10 us storm: far more events than the run file holds. The
+// timeline keeps a uniform sample (not just the first ones) and says how
+// many it saw (the text report's note: ReportHtml.SampledTimelineSaysSo).
 TEST(Timeline, StormKeepsASampleOfTheWholeRunAndSaysSo) {
   REQUIRE_SIGSTORM();
   RunOptions o;
@@ -120,9 +121,6 @@ TEST(Timeline, StormKeepsASampleOfTheWholeRunAndSaysSo) {
   const uint64_t seen = tl["seen"], kept = tl["kept"];
   ASSERT_GT(seen, kept) << "the storm did not outgrow the run file: " << seen;
   EXPECT_EQ(kept, 16384u);
-  bool said = false;
-  for (const json& n : s.report["notes"]) said |= n.get<std::string>().find("the timeline shows a sample") == 0;
-  EXPECT_TRUE(said) << s.report["notes"].dump();
   uint64_t last = 0;
   for (const json& e : tl["events"]) last = std::max(last, e["t_ns"].get<uint64_t>());
   size_t late = 0, n = 0;

@@ -173,6 +173,11 @@ TEST(ReportHtml, TimelineLanesMarksBarsAndLinks) {
 TEST(ReportHtml, SampledTimelineSaysSo) {
   Report r = sample();
   r.timeline.seen = 500000;
+  EXPECT_NE(write_text(r).find("\nsigstorm: note: the timeline keeps a sample of 3 of the 500000 injections and handler "
+                               "runs\n"),
+            std::string::npos)
+      << write_text(r);
+  EXPECT_EQ(write_text(sample()).find("keeps a sample"), std::string::npos);
   const std::string h = write_html(r);
   EXPECT_NE(h.find("3 injections and handler runs shown of 500000: a uniform sample"), std::string::npos);
   r.timeline = {};
