@@ -10,11 +10,15 @@
 
 namespace sigstorm::bench {
 
+// SIGSTORM_BENCH_SHIM names another build of the shim (same run-file
+// layout) to measure instead: a before/after comparison of a change.
 inline void* shim() {
   static void* handle = [] {
-    void* h = dlopen(SIGSTORM_SHIM, RTLD_NOW | RTLD_LOCAL);
+    const char* env = std::getenv("SIGSTORM_BENCH_SHIM");
+    const char* path = env && *env ? env : SIGSTORM_SHIM;
+    void* h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
-      std::fprintf(stderr, "cannot load %s: %s\n", SIGSTORM_SHIM, dlerror());
+      std::fprintf(stderr, "cannot load %s: %s\n", path, dlerror());
       std::exit(2);
     }
     return h;

@@ -275,7 +275,7 @@ int fuzz_command() {
       s.present(report);
       report.notes.insert(report.notes.begin(), "sigstorm fuzz: " + line);
       report.status = status;
-      out->commit(write_report(report, s.format, s.base_dir(report, s.format)));
+      out->commit(write_report(report, s.format, s.base_dir(report, s.format), use_color(s.color, -1)));
     }
     return status;
   }
@@ -308,7 +308,8 @@ int fuzz_command() {
   if (!replayed)
     report.notes.push_back("the finding did not reproduce when replayed (" + schedule_text(best) +
                            "): the program may not be deterministic under this schedule");
-  const std::string text = write_report(report, s.format, s.base_dir(report, s.format));
+  const std::string text =
+      write_report(report, s.format, s.base_dir(report, s.format), use_color(s.color, out ? -1 : STDERR_FILENO));
   if (out) out->commit(text);
   else write_all(STDERR_FILENO, text);
   write_all(STDOUT_FILENO, reproducer_line(seed, extra, best, s.command) + "\n");

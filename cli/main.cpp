@@ -166,7 +166,8 @@ int main(int argc, char** argv) {
       if (report_out) out.emplace(*report_out);
       sigstorm::Report r = sigstorm::read_json_report(read_file(report_in), report_in);
       settings.present(r);
-      const std::string text = sigstorm::write_report(r, fmt, settings.base_dir(r, fmt));
+      const std::string text = sigstorm::write_report(r, fmt, settings.base_dir(r, fmt),
+                                                      sigstorm::cli::use_color(settings.color, out ? -1 : STDOUT_FILENO));
       if (out) {
         out->commit(text);
       } else if (!sigstorm::cli::write_all(STDOUT_FILENO, text)) {

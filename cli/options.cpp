@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -51,6 +52,10 @@ const std::vector<OptionDef>& table() {
        "Report format: text, json, sarif or html (default text, or from FILE's extension: .json, .sarif, .html, "
        ".txt)",
        &Options::format, kRun | kFuzz},
+      {"--color", "auto|always|never",
+       "Colour the text report: auto (default) when it goes to a terminal and NO_COLOR is unset or empty, always, "
+       "or never",
+       &Options::color, kRun | kFuzz | kReport},
       {"--seed", "N", "Seed for every random choice (default: random, printed in the report); replays a run",
        &Options::seed, kRun},
       {"--seed", "N", "Seed of the search (default: random, printed); also the --seed of the line", &Options::seed,
@@ -129,17 +134,35 @@ std::vector<int> parse_signal_list(const std::string& list) {
 
 }  // namespace
 
-void add_options(CLI::App* app, Options& o, Command command) {
-  if (command == kRun)
-    app->add_option("-i,--inject", o.injects, "Inject signals at SPEC (grammar below); repeatable")
-        ->type_name("SPEC")
-        ->allow_extra_args(false);
+void add_table_options(CLI::App* app, Options& o, Command command) {
   for (const OptionDef& d : table()) {
     if (!(d.commands & command)) continue;
     if (d.flag) app->add_flag(d.flags, o.*d.flag, d.help);
     else if (d.list) app->add_option(d.flags, o.*d.list, d.help)->type_name(d.type)->allow_extra_args(false);
     else app->add_option(d.flags, o.*d.field, d.help)->type_name(d.type);
   }
+}
+
+ColorMode color_option(const std::optional<std::string>& value) {
+  const std::string v = value.value_or("auto");
+  if (v == "auto") return ColorMode::Auto;
+  if (v == "always") return ColorMode::Always;
+  if (v == "never") return ColorMode::Never;
+  throw Error("--color " + squote(v) + ": unknown value (want auto, always or never)");
+}
+
+bool use_color(ColorMode mode, int fd) {
+  if (mode != ColorMode::Auto) return mode == ColorMode::Always;
+  const char* no_color = std::getenv("NO_COLOR");
+  return !(no_color && *no_color) && fd >= 0 && ::isatty(fd);
+}
+
+void add_options(CLI::App* app, Options& o, Command command) {
+  if (command == kRun)
+    app->add_option("-i,--inject", o.injects, "Inject signals at SPEC (grammar below); repeatable")
+        ->type_name("SPEC")
+        ->allow_extra_args(false);
+  add_table_options(app, o, command);
   if (command == kReport) return;
   if (command == kRun)
     app->add_flag("--no-follow-children", o.no_follow_children,
@@ -214,6 +237,7 @@ Settings resolve_fields(const Options& o, Command command) {
     s.format = format_from_path(*o.report).value_or(Format::Text);
   }
   if (o.report && o.report->empty()) throw Error("--report: empty file name");
+  s.color = color_option(o.color);
   s.report_path = o.report;
 
   if (o.injects.size() > wire::kMaxInjections)

@@ -22,6 +22,7 @@ enum Command : unsigned { kRun = 1, kFuzz = 2, kReport = 4 };
 struct Options {
   std::vector<std::string> injects;  // run
   std::optional<std::string> checks, policy, report, format, seed, hang_timeout, timeout, error_exitcode, time_scale;
+  std::optional<std::string> color;                                 // run, fuzz, report
   std::optional<std::string> kill_after, max_findings, run_signals;  // run
   bool no_follow_children = false;                                  // run
   std::optional<std::string> symbolize;                             // run, fuzz
@@ -38,6 +39,15 @@ struct Options {
 // Registers every option of `command` on its subcommand (kReport: only
 // the options about reporting; `sigstorm report` has its own -o and --format).
 void add_options(CLI::App* app, Options& options, Command command);
+// Only the table's rows for `command` (`sigstorm report` has no program).
+void add_table_options(CLI::App* app, Options& options, Command command);
+
+// --color: auto colours the text report when it goes to a terminal and
+// NO_COLOR (https://no-color.org) is unset or empty.
+enum class ColorMode { Auto, Always, Never };
+ColorMode color_option(const std::optional<std::string>& value);  // throws sigstorm::Error
+// Colour for a text report written to fd (-1: a file).
+bool use_color(ColorMode mode, int fd);
 
 // The second source: fills every option of `sub` the command line left
 // unset from SIGSTORM_OPTIONS (its keys stand for flags, env_keys.def),
@@ -50,6 +60,7 @@ void apply_environment(CLI::App* sub, Options* options);
 struct Settings {
   wire::Config config{};           // checks, policy, seed, hang timeout, time scale, injections
   Format format = Format::Text;
+  ColorMode color = ColorMode::Auto;
   std::optional<std::string> report_path;
   std::optional<uint64_t> timeout_ns;
   std::optional<uint64_t> kill_after_ns;  // --timeout sends SIGTERM first, SIGKILL this much later

@@ -85,7 +85,8 @@ int run(const Options& options) {
   const int status = exit_status(report, outcome, s.error_exitcode);  // hidden findings still count
   limit_findings(report, s.max_findings);
   report.status = status;
-  write_report_to(out, write_report(report, s.format, s.base_dir(report, s.format)));
+  write_report_to(out, write_report(report, s.format, s.base_dir(report, s.format),
+                                     use_color(s.color, out ? -1 : STDERR_FILENO)));
   return status;
 }
 

@@ -16,6 +16,7 @@
 #include "preload/recorder.h"
 #include "preload/state.h"
 #include "preload/sys.h"
+#include "preload/timeline.h"
 
 namespace sigstorm {
 
@@ -57,20 +58,27 @@ bool claim(uint32_t i) {
 bool selects(uint32_t i, uint64_t hit) { return chosen_by(i, hit) && claim(i); }
 
 // Sends the spec's signal. Returns true when it went to the calling thread.
+// Stamped before it is sent: a signal to this thread arrives at once.
 bool deliver(const wire::Injection& s) {
   const int pid = sys::getpid();
+  const uint32_t spec = (uint32_t)(&s - g_specs);
   switch (s.target) {
     case wire::kTargetProcess:
+      timeline_injection(s.signal, spec, 0);
       sys::kill(pid, s.signal);
       return false;
     case wire::kTargetMain:
     case wire::kTargetChildren:
     case wire::kTargetNamed:
+      timeline_injection(s.signal, spec, pid);
       sys::tgkill(pid, pid, s.signal);
       return t_state.tid == pid || sys::gettid() == pid;
-    default:
-      sys::tgkill(pid, sys::gettid(), s.signal);
+    default: {
+      const int tid = sys::gettid();
+      timeline_injection(s.signal, spec, tid);
+      sys::tgkill(pid, tid, s.signal);
       return true;
+    }
   }
 }
 
@@ -264,6 +272,7 @@ void inject_init() {
     g_points.solo[id] = one && !fuzzing ? (uint8_t)(__builtin_ctz(m) + 1) : 0;
   }
   if (c.fuzz & wire::kFuzzCoverage) g_fuzz_cov = g_run->interleavings;
+  timeline_init();
   for (uint32_t i = 0; i < g_nspecs; ++i)
     if (waits_for_handler(g_specs[i]) && ignored_by_default(g_specs[i].signal)) mark_started(i);
   start_timer_thread();

@@ -53,6 +53,7 @@ int32_t append(const Observation& f, int tid) {
   }
   wire::Record& r = run->records[idx];
   r.state.store(wire::kWriting, std::memory_order_relaxed);
+  r.first_ns = sys::now_ns();  // before the stack walk, which may read /proc/self/maps
   r.kind = f.kind;
   r.pid = sys::getpid();
   r.tid = tid;

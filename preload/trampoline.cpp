@@ -11,6 +11,7 @@
 #include "preload/state.h"
 #include "preload/sys.h"
 #include "preload/table.h"
+#include "preload/timeline.h"
 
 namespace sigstorm {
 namespace {
@@ -74,14 +75,14 @@ bool in_system_call(void* uc) {
 // run; the handler is placed (/proc/self/maps) only the first time.
 // (A vfork child's runs count into its parent's entry, the memory it runs
 // on: not worth a getpid() in every handler run.)
-void count_handler_run(int sig, void* handler, int fn, void* uc) {
+void count_handler_run(int sig, void* handler, int fn, bool in_syscall) {
   wire::Process* p = g_process;
   if (!p) return;
   p->handled[sig].fetch_add(1, std::memory_order_relaxed);
   if (fn >= 0 && fn < kFnCount) {
     p->handled_at_call[sig].fetch_add(1, std::memory_order_relaxed);
     p->interrupted[sig][fn / 64].fetch_or(1ull << (fn % 64), std::memory_order_relaxed);
-  } else if (in_system_call(uc)) {
+  } else if (in_syscall) {
     p->handled_in_syscall[sig].fetch_add(1, std::memory_order_relaxed);
   }
   const uint64_t bit = 1ull << (sig - 1);
@@ -126,6 +127,7 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
     errno = saved_errno;
     return;
   }
+  const uint64_t arrived = g_timeline_on ? timeline_now() : 0;
   void* handler = (void*)(act & kActHandlerMask);
   if (act & kActResetHand) {
     // The kernel already reset its side to SIG_DFL; so does our table.
@@ -177,14 +179,19 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
   ts.depth++;
   // Counted once this handler's entry is complete (handlers left by a jump
   // count too): a signal that lands in the counting sees it running.
-  count_handler_run(sig, handler, delivered_at, uc);
+  const bool in_syscall = delivered_at < 0 && in_system_call(uc);
+  count_handler_run(sig, handler, delivered_at, in_syscall);
   on_handler_entry(sig);
+  const HandlerEvent event = timeline_handler_entry(
+      arrived, sig, ts.depth - 1,
+      delivered_at >= 0 ? delivered_at : in_syscall ? wire::kInterruptedSyscall : wire::kInterruptedNothing);
   errno = saved_errno;
   if (act & kActSiginfo)
     ((void (*)(int, siginfo_t*, void*))handler)(sig, info, uc);
   else
     ((void (*)(int))handler)(sig);
   const int after = errno;
+  timeline_handler_exit(event);
   if (ts.handler_arm) on_handler_exit();  // handler:SIG specs of a handler that made no call
   ts.depth--;
   if (ts.depth == 0) publish_handler_exit();

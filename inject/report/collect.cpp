@@ -82,6 +82,48 @@ std::string message_for(const wire::Record& r, const Finding& f, uint64_t hang_t
   }
 }
 
+// Injections and handler runs from the run file's events (findings are
+// added from their records), by time.
+void collect_timeline(const wire::Header& header, Report& report, const std::map<std::pair<int, int>, size_t>& handler_of) {
+  Timeline& tl = report.timeline;
+  tl.seen = header.events_seen.load(std::memory_order_acquire);
+  const uint64_t start = header.start_ns;
+  const uint64_t n = std::min<uint64_t>(tl.seen, wire::kMaxEvents);
+  tl.kept = n;
+  const auto table = functions();
+  for (uint64_t i = 0; i < n; ++i) {
+    const wire::Event& ev = header.events[i];
+    const uint64_t seq = ev.seq.load(std::memory_order_acquire);
+    if (seq == 0 || (seq & 1) || ev.t_ns < start) continue;  // empty, or a writer died in it
+    TimelineEvent e;
+    e.t_ns = ev.t_ns - start;
+    e.pid = ev.pid;
+    e.tid = ev.tid;
+    e.signal = signal_name(ev.signal);
+    if (ev.kind == wire::kEventInjection) {
+      e.kind = EventKind::Injection;
+      if (ev.spec < report.injections.size()) e.spec = report.injections[ev.spec].spec;
+    } else if (ev.kind == wire::kEventHandler) {
+      e.kind = EventKind::Handler;
+      e.enter_ns = e.t_ns + ev.enter_ns;
+      const uint64_t end = ev.end_ns.load(std::memory_order_relaxed);
+      if (end >= ev.t_ns) e.end_ns = end - start;
+      e.depth = ev.depth;
+      if (ev.function >= 0 && static_cast<size_t>(ev.function) < table.size())
+        e.interrupted = std::string(table[ev.function].name);
+      else if (ev.function == wire::kInterruptedSyscall)
+        e.interrupted = "system call";
+      if (auto h = handler_of.find({ev.pid, ev.signal}); h != handler_of.end())
+        e.handler = report.handlers[h->second].handler;
+    } else {
+      continue;
+    }
+    tl.events.push_back(std::move(e));
+  }
+  std::stable_sort(tl.events.begin(), tl.events.end(),
+                   [](const TimelineEvent& a, const TimelineEvent& b) { return a.t_ns < b.t_ns; });
+}
+
 using MergeKey = std::tuple<uint32_t, std::optional<std::string>, std::optional<std::string>, uint64_t>;
 
 }  // namespace
@@ -177,6 +219,7 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer, const Process
   const std::vector<ProcessEntry> procs = all_processes(header, ledger);
   uint32_t started = 0;
   std::map<std::tuple<int, std::optional<std::string>, uint64_t>, size_t> handler_index;
+  std::map<std::pair<int, int>, size_t> handler_of;  // (pid, signal) -> report.handlers
   for (const ProcessEntry& proc : procs) {
     for (const ProcessEntry::Handled& h : proc.handled) {
       std::optional<StackFrame> frame;
@@ -190,6 +233,7 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer, const Process
         if (frame) st.handler = frame->function;
         report.handlers.push_back(std::move(st));
       }
+      handler_of.emplace(std::make_pair(proc.pid, h.signal), it->second);
       HandlerStat& st = report.handlers[it->second];
       st.ran += h.ran;
       st.at_call += h.at_call;
@@ -278,6 +322,17 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer, const Process
     MergeKey key{r.kind, f.function, f.handler_frame ? f.handler_frame->module : std::nullopt,
                  f.handler_frame ? f.handler_frame->offset : 0};
     auto [it, fresh] = index.emplace(std::move(key), report.findings.size());
+    if (r.first_ns >= header.start_ns && header.start_ns) {
+      TimelineEvent e;
+      e.kind = EventKind::Finding;
+      e.t_ns = r.first_ns - header.start_ns;
+      e.pid = r.pid;
+      e.tid = r.tid;
+      e.signal = f.signal;
+      e.handler = f.handler;
+      e.finding = it->second;
+      report.timeline.events.push_back(std::move(e));
+    }
     if (fresh) {
       report.findings.push_back(std::move(f));
     } else {
@@ -287,6 +342,8 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer, const Process
         first.pids.push_back(f.pid);
     }
   }
+
+  collect_timeline(header, report, handler_of);
 
   // The retry-loop guard of mode=eintr specs without when=, p= or max=.
   for (uint32_t i = 0; i < ninj; ++i) {

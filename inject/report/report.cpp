@@ -1,8 +1,11 @@
 #include "inject/report/report.h"
 
 #include <cstdio>
+#include <cstdint>
+#include <iterator>
 
 #include "inject/options/checks.h"
+#include "inject/options/replay.h"
 
 namespace sigstorm {
 
@@ -54,14 +57,74 @@ std::optional<Format> format_from_path(std::string_view path) {
   return std::nullopt;
 }
 
-std::string write_report(const Report& report, Format format, std::string_view base_dir) {
+std::string write_report(const Report& report, Format format, std::string_view base_dir, bool color) {
   switch (format) {
     case Format::Json: return write_json(report);
     case Format::Sarif: return write_sarif(report, base_dir);
     case Format::Html: return write_html(report, base_dir);
     case Format::Text: break;
   }
-  return write_text(report, base_dir);
+  return write_text(report, base_dir, color);
+}
+
+namespace {
+constexpr std::string_view kEventKindNames[] = {"injection", "handler", "finding"};
+}
+
+std::string_view event_kind_name(EventKind kind) { return kEventKindNames[static_cast<size_t>(kind)]; }
+
+std::optional<EventKind> parse_event_kind(std::string_view name) {
+  for (size_t i = 0; i < std::size(kEventKindNames); ++i)
+    if (kEventKindNames[i] == name) return static_cast<EventKind>(i);
+  return std::nullopt;
+}
+
+void keep_findings(Report& r, const std::vector<bool>& keep) {
+  std::vector<size_t> renumber(r.findings.size(), SIZE_MAX);
+  std::vector<Finding> kept;
+  for (size_t i = 0; i < r.findings.size(); ++i) {
+    if (i < keep.size() && !keep[i]) continue;
+    renumber[i] = kept.size();
+    kept.push_back(std::move(r.findings[i]));
+  }
+  r.findings = std::move(kept);
+  std::vector<TimelineEvent> events;
+  for (TimelineEvent& e : r.timeline.events) {
+    if (e.finding) {
+      if (*e.finding >= renumber.size() || renumber[*e.finding] == SIZE_MAX) continue;
+      e.finding = renumber[*e.finding];
+    }
+    events.push_back(std::move(e));
+  }
+  r.timeline.events = std::move(events);
+}
+
+bool is_system_frame(const StackFrame& f) {
+  if (!f.module) return true;
+  const std::string& m = *f.module;
+  for (std::string_view dir : {"/usr/lib/", "/lib/", "/usr/lib64/", "/lib64/", "/usr/libexec/"})
+    if (m.rfind(dir, 0) == 0) return true;
+  const size_t slash = m.rfind('/');
+  return m.compare(slash == std::string::npos ? 0 : slash + 1, std::string::npos, "libsigstorm.so") == 0;
+}
+
+const StackFrame* program_call(const Finding& f) {
+  for (const StackFrame& fr : f.stack)
+    if (!fr.signal_frame && !is_system_frame(fr)) return &fr;
+  return nullptr;
+}
+
+std::string replay_command(const Report& r) {
+  uint32_t checks = 0;
+  for (const auto& c : r.checks)
+    if (auto k = parse_kind(c)) checks |= wire::check_bit(*k);
+  if (r.checks.empty()) checks = wire::kAllChecks;
+  std::vector<std::string> specs;
+  for (const auto& inj : r.injections) specs.push_back(inj.spec);
+  return replay_line(r.seed,
+                     replay_options(checks, r.policy == "linux" ? wire::kPolicyLinux : wire::kPolicyPosix,
+                                    r.hang_timeout_ns, r.timeout_ns, r.time_scale, r.kill_after_ns),
+                     specs, r.argv);
 }
 
 std::string hex_text(uint64_t value) {

@@ -92,6 +92,39 @@ struct ProcessInfo {
   bool operator==(const ProcessInfo&) const = default;
 };
 
+// The timeline: what the shim saw happen, in ns since the run started.
+enum class EventKind { Injection, Handler, Finding };
+std::string_view event_kind_name(EventKind kind);  // "injection", "handler", "finding"
+std::optional<EventKind> parse_event_kind(std::string_view name);
+
+struct TimelineEvent {
+  EventKind kind = EventKind::Handler;
+  uint64_t t_ns = 0;                       // sent; arrived at sigstorm's trampoline; first seen
+  std::optional<uint64_t> enter_ns;        // handler: the program's handler called
+  std::optional<uint64_t> end_ns;          // handler: it returned (nullopt: never seen returning)
+  int pid = 0;
+  int tid = 0;                             // 0: sent to the whole process
+  std::string signal;
+  std::optional<std::string> handler;      // handler, finding
+  std::optional<std::string> interrupted;  // handler: the call it interrupted ("read", "system call")
+  int depth = 0;                           // handler: handlers already running on the thread
+  std::optional<std::string> spec;         // injection: the --inject spec
+  std::optional<size_t> finding;           // finding: index into Report::findings
+  bool operator==(const TimelineEvent&) const = default;
+};
+
+struct Timeline {
+  // Injections and handler runs the shim saw, and how many of them the run
+  // file kept: all of them, or (a storm) a uniform sample. `events` holds
+  // those (less any whose writer died mid-write) and every finding's first
+  // sighting.
+  uint64_t seen = 0;
+  uint64_t kept = 0;
+  std::vector<TimelineEvent> events;  // by time
+  bool sampled() const { return seen > kept; }
+  bool operator==(const Timeline&) const = default;
+};
+
 struct Report {
   std::string version;  // sigstorm's version (SIGSTORM_VERSION)
   std::vector<std::string> argv;
@@ -123,11 +156,26 @@ struct Report {
   // --gen-suppressions, and --verbosity 1 lists which line matched what.
   bool gen_suppressions = false;
   int verbosity = 0;
+  Timeline timeline;
   bool operator==(const Report&) const = default;
 };
 
 // Findings that count: suppressed ones are left out of both.
 size_t error_count(const Report& report);
+
+// Keeps the findings whose `keep` entry is true, in order; the timeline's
+// links to findings follow them (marks of dropped findings go too).
+void keep_findings(Report& report, const std::vector<bool>& keep);
+
+// Frames of the system's libraries (and of sigstorm's shim), or of no known
+// module: a report folds them; the rest is the program's own code.
+bool is_system_frame(const StackFrame& frame);
+// The innermost frame in the program's own code: for a call made in a
+// handler, the handler's line that made it. nullptr when there is none.
+const StackFrame* program_call(const Finding& finding);
+
+// `sigstorm run --seed N ... -- ARGV`: the line that replays the run.
+std::string replay_command(const Report& report);
 size_t warning_count(const Report& report);
 size_t suppressed_count(const Report& report);
 
@@ -141,14 +189,15 @@ std::optional<Format> format_from_path(std::string_view path);
 
 // Text: sanitizer-style blocks, injection lines, notes, SUMMARY line. Source
 // files under base_dir are shown relative to it (pass "" to keep them whole).
-std::string write_text(const Report& report, std::string_view base_dir = {});
+// With `color`, ANSI colours for a terminal.
+std::string write_text(const Report& report, std::string_view base_dir = {}, bool color = false);
 // The contract's JSON report (ordered fields, two-space indent, newline).
 std::string write_json(const Report& report);
 // SARIF 2.1.0, one rule per kind, one result per finding.
 std::string write_sarif(const Report& report, std::string_view base_dir = {});
 // One self-contained HTML page, everything escaped.
 std::string write_html(const Report& report, std::string_view base_dir = {});
-std::string write_report(const Report& report, Format format, std::string_view base_dir = {});
+std::string write_report(const Report& report, Format format, std::string_view base_dir = {}, bool color = false);
 
 // Reads a JSON report back. Throws sigstorm::Error with one line naming
 // `name` and what is wrong ("r.json: findings[0].kind: unknown kind 'x'").

@@ -119,6 +119,24 @@ std::string write_json(const Report& r) {
   if (r.status) j["status"] = *r.status;
   if (r.run_ended) j["run_ended"] = true;
   j["time_scale"] = r.time_scale;
+  json events = json::array();
+  for (const TimelineEvent& e : r.timeline.events) {
+    json o;
+    o["kind"] = event_kind_name(e.kind);
+    o["t_ns"] = e.t_ns;
+    o["pid"] = e.pid;
+    o["tid"] = e.tid;
+    o["signal"] = e.signal;
+    if (e.enter_ns) o["enter_ns"] = *e.enter_ns;
+    if (e.kind == EventKind::Handler) o["end_ns"] = opt(e.end_ns);
+    if (e.handler) o["handler"] = *e.handler;
+    if (e.interrupted) o["interrupted"] = *e.interrupted;
+    if (e.depth) o["depth"] = e.depth;
+    if (e.spec) o["spec"] = *e.spec;
+    if (e.finding) o["finding"] = *e.finding;
+    events.push_back(std::move(o));
+  }
+  j["timeline"] = json{{"seen", r.timeline.seen}, {"kept", r.timeline.kept}, {"events", events}};
   // Invalid UTF-8 (a path, a name) must not make the report unwritable.
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }

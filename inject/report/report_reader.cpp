@@ -172,6 +172,42 @@ class Reader {
     return f;
   }
 
+  TimelineEvent event(const json& v, const std::string& p, size_t findings) const {
+    object(v, p);
+    TimelineEvent e;
+    const std::string kind = string(field(v, p, "kind"), p + ".kind");
+    auto k = parse_event_kind(kind);
+    if (!k) fail(p + ".kind", "unknown event kind \"" + kind + "\" (want injection, handler or finding)");
+    e.kind = *k;
+    e.t_ns = unsigned_int(field(v, p, "t_ns"), p + ".t_ns");
+    e.pid = integer(field(v, p, "pid"), p + ".pid");
+    e.tid = integer(field(v, p, "tid"), p + ".tid");
+    e.signal = string(field(v, p, "signal"), p + ".signal");
+    if (const json* x = optional_field(v, "enter_ns")) e.enter_ns = unsigned_int(*x, p + ".enter_ns");
+    if (const json* x = optional_field(v, "end_ns"); x && !x->is_null()) e.end_ns = unsigned_int(*x, p + ".end_ns");
+    if (const json* x = optional_field(v, "handler")) e.handler = string_or_null(*x, p + ".handler");
+    if (const json* x = optional_field(v, "interrupted")) e.interrupted = string_or_null(*x, p + ".interrupted");
+    if (const json* x = optional_field(v, "depth")) e.depth = integer(*x, p + ".depth");
+    if (const json* x = optional_field(v, "spec")) e.spec = string_or_null(*x, p + ".spec");
+    if (const json* x = optional_field(v, "finding"); x && !x->is_null()) {
+      const uint64_t i = unsigned_int(*x, p + ".finding");
+      if (i >= findings) fail(p + ".finding", "no finding " + std::to_string(i) + " (there are " + std::to_string(findings) + ")");
+      e.finding = static_cast<size_t>(i);
+    }
+    return e;
+  }
+
+  Timeline timeline(const json& v, size_t findings) const {
+    object(v, "timeline");
+    Timeline t;
+    t.seen = unsigned_int(field(v, "timeline", "seen"), "timeline.seen");
+    t.kept = unsigned_int(field(v, "timeline", "kept"), "timeline.kept");
+    const json& events = array(field(v, "timeline", "events"), "timeline.events");
+    for (size_t i = 0; i < events.size(); ++i)
+      t.events.push_back(event(events[i], "timeline.events[" + std::to_string(i) + "]", findings));
+    return t;
+  }
+
   Report report(const json& root) const {
     object(root, "top level");
     Report r;
@@ -290,6 +326,7 @@ class Reader {
       if (!t->is_number()) fail("time_scale", "expected a number, got " + type_of(*t));
       r.time_scale = t->get<double>();
     }
+    if (const json* t = optional_field(root, "timeline")) r.timeline = timeline(*t, r.findings.size());
     return r;
   }
 

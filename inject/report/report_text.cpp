@@ -1,5 +1,8 @@
-// The text report: one sanitizer-style block per finding, then injection
-// lines, notes and the SUMMARY line.
+// The text report: sanitizer-style blocks, one per finding, grouped by the
+// handler they were found in (the program's own call named first), then
+// handler and injection lines, notes and the SUMMARY line. Colour only when
+// asked for (--color): a block's severity, the program's call, the summary;
+// the system's frames dimmed.
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -22,6 +25,75 @@ std::string hex(uint64_t v) {
 
 std::string times(uint64_t n) { return n == 1 ? "1 time" : std::to_string(n) + " times"; }
 
+
+// ANSI SGR sequences, empty without colour.
+struct Style {
+  std::string_view error, warning, strong, call, dim, reset;
+};
+constexpr Style kPlain{};
+constexpr Style kColor{"\033[1;31m", "\033[1;35m", "\033[1m", "\033[32m", "\033[2m", "\033[0m"};
+
+std::string paint(std::string_view sgr, const std::string& text, const Style& st) {
+  if (sgr.empty()) return text;
+  return std::string(sgr) + text + std::string(st.reset);
+}
+
+std::string where(const StackFrame& f, std::string_view base_dir) {
+  std::string s = f.function ? *f.function : "??";
+  if (f.file) {
+    s += " " + short_path(*f.file, base_dir);
+    if (f.line) s += ":" + std::to_string(*f.line);
+  }
+  return s;
+}
+
+// Findings of one handler (its function, wherever it is: one function may
+// handle several signals), in order of its first finding.
+struct Group {
+  std::optional<StackFrame> handler_frame;
+  std::optional<std::string> handler;
+  std::vector<std::string> signals;
+  std::vector<const Finding*> findings;
+};
+
+std::vector<Group> group_by_handler(const Report& r) {
+  std::vector<Group> groups;
+  for (const Finding& f : r.findings) {
+    if (f.suppressed) continue;  // counted in the summary
+    auto same = [&](const Group& g) {
+      if (g.handler_frame && f.handler_frame)
+        return g.handler_frame->module == f.handler_frame->module && g.handler_frame->offset == f.handler_frame->offset;
+      if (g.handler || f.handler) return g.handler == f.handler;
+      return g.signals.front() == f.signal;  // no name known: one group per signal
+    };
+    auto it = std::find_if(groups.begin(), groups.end(), same);
+    if (it == groups.end()) it = groups.insert(groups.end(), Group{f.handler_frame, f.handler, {f.signal}, {}});
+    if (std::find(it->signals.begin(), it->signals.end(), f.signal) == it->signals.end())
+      it->signals.push_back(f.signal);
+    if (!it->handler_frame) it->handler_frame = f.handler_frame;
+    it->findings.push_back(&f);
+  }
+  return groups;
+}
+
+std::string counts_text(size_t errors, size_t warnings) {
+  return std::to_string(errors) + (errors == 1 ? " error, " : " errors, ") + std::to_string(warnings) +
+         (warnings == 1 ? " warning" : " warnings");
+}
+
+std::string group_line(const Group& g, std::string_view base_dir, const Style& st) {
+  std::string name = g.handler.value_or("<unknown>");
+  if (!g.handler && g.handler_frame && g.handler_frame->module)
+    name = *g.handler_frame->module + "+" + hex(g.handler_frame->offset);
+  std::string s = "sigstorm: findings in handler " + name + " for ";
+  for (size_t i = 0; i < g.signals.size(); ++i) s += (i ? ", " : "") + g.signals[i];
+  if (g.handler_frame && g.handler_frame->file)
+    s += " (" + short_path(*g.handler_frame->file, base_dir) +
+         (g.handler_frame->line ? ":" + std::to_string(*g.handler_frame->line) : "") + ")";
+  size_t errors = 0;
+  for (const Finding* f : g.findings) errors += is_error(f->kind);
+  return paint(st.strong, s + ": " + counts_text(errors, g.findings.size() - errors), st);
+}
 
 std::string frame_line(size_t i, const StackFrame& f, std::string_view base_dir) {
   std::string s = "    #" + std::to_string(i) + " ";
@@ -58,51 +130,52 @@ std::string suppression_lines(const Report& r) {
   return out;
 }
 
-std::string replay_command(const Report& r) {
-  uint32_t checks = 0;
-  for (const auto& c : r.checks)
-    if (auto k = parse_kind(c)) checks |= wire::check_bit(*k);
-  if (r.checks.empty()) checks = wire::kAllChecks;
-  std::vector<std::string> specs;
-  for (const auto& inj : r.injections) specs.push_back(inj.spec);
-  return replay_line(r.seed,
-                     replay_options(checks, r.policy == "linux" ? wire::kPolicyLinux : wire::kPolicyPosix,
-                                    r.hang_timeout_ns, r.timeout_ns, r.time_scale, r.kill_after_ns),
-                     specs, r.argv);
+// One sanitizer-style block: the ==PID== line, the program's own call, the
+// stack, how often it was seen.
+std::string finding_block(const Finding& f, std::string_view base_dir, const Style& st) {
+  std::string out = "==" + std::to_string(f.pid) + "==" +
+                    paint(is_error(f.kind) ? st.error : st.warning, is_error(f.kind) ? "ERROR" : "WARNING", st) +
+                    ": sigstorm: " + std::string(kind_name(f.kind)) + ": " + f.message + " (pid " +
+                    std::to_string(f.pid) + ", tid " + std::to_string(f.tid) + ")\n";
+  // The program's own line first: the stack's top is often the C library.
+  if (const StackFrame* call = program_call(f); call && call != &f.stack.front())
+    out += "  " + paint(st.call, "in the program: " + where(*call, base_dir), st) + "\n";
+  // As gdb shows them: a signal frame is a "<signal handler called>" line,
+  // then the instruction the signal interrupted (unless that is only the
+  // kernel's return trampoline).
+  size_t n = 0;
+  for (const StackFrame& fr : f.stack) {
+    if (fr.signal_frame) {
+      out += "    #" + std::to_string(n++) + " <signal handler called>\n";
+      if (!fr.module || !fr.function || fr.function->find("restore_rt") != std::string::npos) continue;
+    }
+    out += paint(is_system_frame(fr) ? st.dim : std::string_view{}, frame_line(n++, fr, base_dir), st) + "\n";
+  }
+  if (f.stack.empty()) out += "    (no stack)\n";
+  if (f.count > 1 || f.pids.size() > 1) {
+    out += "  seen " + times(f.count);
+    if (f.pids.size() > 1) {
+      out += " in " + std::to_string(f.pids.size()) + " processes (pids";
+      for (size_t i = 0; i < f.pids.size(); ++i) out += (i ? ", " : " ") + std::to_string(f.pids[i]);
+      out += ")";
+    }
+    out += "\n";
+  }
+  return out;
 }
 
 }  // namespace
 
-std::string write_text(const Report& r, std::string_view base_dir) {
+std::string write_text(const Report& r, std::string_view base_dir, bool color) {
+  const Style& st = color ? kColor : kPlain;
   std::string out;
-  for (const Finding& f : r.findings) {
-    if (f.suppressed) continue;  // counted in the summary
-    out += "==" + std::to_string(f.pid) + "==" + (is_error(f.kind) ? "ERROR" : "WARNING") +
-           ": sigstorm: " + std::string(kind_name(f.kind)) + ": " + f.message + " (pid " +
-           std::to_string(f.pid) + ", tid " + std::to_string(f.tid) + ")\n";
-    // As gdb shows them: a signal frame is a "<signal handler called>" line,
-    // then the instruction the signal interrupted (unless that is only the
-    // kernel's return trampoline).
-    size_t n = 0;
-    for (const StackFrame& fr : f.stack) {
-      if (fr.signal_frame) {
-        out += "    #" + std::to_string(n++) + " <signal handler called>\n";
-        if (!fr.module || !fr.function || fr.function->find("restore_rt") != std::string::npos) continue;
-      }
-      out += frame_line(n++, fr, base_dir) + "\n";
-    }
-    if (f.stack.empty()) out += "    (no stack)\n";
-    if (f.count > 1 || f.pids.size() > 1) {
-      out += "  seen " + times(f.count);
-      if (f.pids.size() > 1) {
-        out += " in " + std::to_string(f.pids.size()) + " processes (pids";
-        for (size_t i = 0; i < f.pids.size(); ++i) out += (i ? ", " : " ") + std::to_string(f.pids[i]);
-        out += ")";
-      }
+  for (const Group& g : group_by_handler(r)) {
+    out += group_line(g, base_dir, st) + "\n";
+    for (const Finding* f : g.findings) {
+      out += finding_block(*f, base_dir, st);
+      if (r.gen_suppressions) out += gen_suppression_line(*f) + "\n";
       out += "\n";
     }
-    if (r.gen_suppressions) out += gen_suppression_line(f) + "\n";
-    out += "\n";
   }
 
   // What the run exercised: every handler that ran, every spec's firings.
@@ -145,6 +218,10 @@ std::string write_text(const Report& r, std::string_view base_dir) {
     out += "\n";
   }
   for (const std::string& note : r.notes) out += "sigstorm: note: " + note + "\n";
+  // Said here, not in the notes: the counts above stay exact.
+  if (r.timeline.sampled())
+    out += "sigstorm: note: the timeline keeps a sample of " + std::to_string(r.timeline.kept) + " of the " +
+           std::to_string(r.timeline.seen) + " injections and handler runs\n";
   if (r.exit.signal)
     out += "sigstorm: program killed by " + *r.exit.signal + (r.exit.cause ? " (" + *r.exit.cause + ")" : "") + "\n";
   const size_t suppressed = suppressed_count(r);
@@ -159,14 +236,13 @@ std::string write_text(const Report& r, std::string_view base_dir) {
     return out;
   }
   const size_t errors = error_count(r), warnings = warning_count(r);
-  out += "SUMMARY: sigstorm: " + std::to_string(errors) + (errors == 1 ? " error, " : " errors, ") +
-         std::to_string(warnings) + (warnings == 1 ? " warning (" : " warnings (");
+  std::string summary = "SUMMARY: sigstorm: " + counts_text(errors, warnings) + " (";
   bool first = true;
   for (wire::Kind k : all_kinds()) {
     size_t n = 0;
     for (const Finding& f : r.findings) n += f.kind == k && !f.suppressed;
     if (!n) continue;
-    out += (first ? "" : ", ") + std::string(kind_name(k)) + " " + std::to_string(n);
+    summary += (first ? "" : ", ") + std::string(kind_name(k)) + " " + std::to_string(n);
     first = false;
   }
   std::set<int> pids;
@@ -175,9 +251,9 @@ std::string write_text(const Report& r, std::string_view base_dir) {
     pids.insert(f.pid);
     pids.insert(f.pids.begin(), f.pids.end());
   }
-  out += ") in " + std::to_string(pids.size()) + (pids.size() == 1 ? " process" : " processes") +
-         suppressed_text + "; seed " + std::to_string(r.seed) + "\n";
-  return out;
+  summary += ") in " + std::to_string(pids.size()) + (pids.size() == 1 ? " process" : " processes") +
+             suppressed_text + "; seed " + std::to_string(r.seed);
+  return out + paint(st.strong, summary, st) + "\n";
 }
 
 }  // namespace sigstorm

@@ -70,13 +70,13 @@ Report finish_report(const RunFile& run_file, const Outcome& outcome, const Proc
 void narrow_findings(Report& report, uint64_t signal_filter) {
   if (!signal_filter) return;
   size_t left_out = 0;
-  std::vector<Finding> kept;
-  for (Finding& f : report.findings) {
+  std::vector<bool> keep;
+  for (const Finding& f : report.findings) {
     const auto sig = parse_signal(f.signal);
-    if (sig && (signal_filter >> (*sig - 1) & 1)) kept.push_back(std::move(f));
-    else ++left_out;
+    keep.push_back(sig && (signal_filter >> (*sig - 1) & 1));
+    left_out += !keep.back();
   }
-  report.findings = std::move(kept);
+  keep_findings(report, keep);
   if (left_out)
     report.notes.push_back(std::to_string(left_out) + (left_out == 1 ? " finding" : " findings") +
                            " in handlers for other signals left out (--signals " + signal_list(signal_filter) + ")");
@@ -85,7 +85,9 @@ void narrow_findings(Report& report, uint64_t signal_filter) {
 void limit_findings(Report& report, std::optional<uint64_t> max_findings) {
   if (!max_findings || report.findings.size() <= *max_findings) return;
   const size_t hidden = report.findings.size() - *max_findings;
-  report.findings.resize(*max_findings);
+  std::vector<bool> keep(report.findings.size(), false);
+  std::fill(keep.begin(), keep.begin() + static_cast<std::ptrdiff_t>(*max_findings), true);
+  keep_findings(report, keep);
   report.notes.push_back(std::to_string(hidden) + (hidden == 1 ? " more finding" : " more findings") +
                          " not shown (--max-findings " + std::to_string(*max_findings) + ")");
 }

@@ -15,6 +15,7 @@
 
 #include "inject/error.h"
 #include "inject/run/process_ledger.h"
+#include "inject/run/supervisor.h"  // monotonic_ns
 
 namespace sigstorm {
 namespace {
@@ -59,6 +60,7 @@ RunFile RunFile::create(const wire::Config& config) {
   rf.header_->version = wire::kVersion;
   rf.header_->header_size = sizeof(wire::Header);
   rf.header_->config = config;
+  rf.header_->start_ns = monotonic_ns();
   return rf;
 }
 
@@ -147,6 +149,10 @@ void reset_run(wire::Header& h, const wire::Config& config) {
   }
   h.dropped_records.store(0);
   h.dropped_processes.store(0);
+  const uint64_t ne = std::min<uint64_t>(h.events_seen.load(), wire::kMaxEvents);
+  for (uint64_t i = 0; i < ne; ++i) h.events[i].seq.store(0, std::memory_order_relaxed);
+  h.events_seen.store(0);
+  h.start_ns = monotonic_ns();
   std::memset(reinterpret_cast<void*>(h.interleavings), 0, sizeof h.interleavings);
   h.config = config;
 }

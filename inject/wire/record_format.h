@@ -79,6 +79,7 @@ struct Record {
   uint32_t nframes;
   Frame handler;         // the program's handler function
   std::atomic<uint64_t> count;
+  uint64_t first_ns;     // CLOCK_MONOTONIC when it was first seen (the timeline's mark)
   Frame frames[kMaxFrames];  // innermost first
 };
 
@@ -203,6 +204,39 @@ struct Process {
   Frame handler_frame[kSignalSlots];
 };
 
+// The timeline of the report: what happened when. A fixed array of events,
+// each claimed whole by one writer: the first kMaxEvents events take the
+// slots in order; after that each event replaces a random slot with
+// probability kMaxEvents / (events so far), so the array stays a uniform
+// sample of the whole run (reservoir sampling) and Header::events_seen
+// says how many there were. Findings are not events: a Record carries
+// the time it was first seen.
+constexpr uint32_t kMaxEvents = 16384;
+enum EventKind : uint8_t {
+  kEventInjection = 1,  // a spec sent its signal (tid: the thread it went to; 0: the process)
+  kEventHandler = 2,    // the signal arrived at the trampoline; the handler ran
+};
+// Event::function beside a functions.def row: what the handler interrupted.
+constexpr int16_t kInterruptedNothing = -1;     // running code (or not known)
+constexpr int16_t kInterruptedSyscall = -2;     // a system call outside the interposed functions
+struct Event {
+  // 0: empty; odd: being written; else 2 * (event number + 1). A writer
+  // claims the slot by a CAS from the even value it saw to that value + 1,
+  // and gives up the event when that fails: a slot is never written by two.
+  std::atomic<uint64_t> seq;
+  uint64_t t_ns;               // CLOCK_MONOTONIC: sent, or arrived at the trampoline
+  std::atomic<uint64_t> end_ns;  // handler: returned; 0 while running, or never returned
+  uint32_t enter_ns;           // handler: arrival -> the program's handler called (saturating)
+  int32_t pid;
+  int32_t tid;
+  uint8_t kind;                // EventKind
+  uint8_t signal;
+  uint8_t depth;               // handler: handlers already running on the thread
+  uint8_t reserved;
+  int16_t function;            // handler: functions.def row interrupted, or kInterrupted*
+  uint16_t spec;               // injection: index into Config::injections
+};
+
 constexpr uint32_t kMaxActive = 512;
 
 // A thread running a handler, published for the CLI's hang watchdog: the
@@ -236,10 +270,13 @@ struct Header {
   std::atomic<uint32_t> reserved2;
   std::atomic<uint64_t> dropped_records;    // findings that found no room
   std::atomic<uint64_t> dropped_processes;
+  uint64_t start_ns;                        // CLOCK_MONOTONIC when the CLI made the run file
+  std::atomic<uint64_t> events_seen;        // timeline events, sampled or not
   Module modules[kMaxModules];
   Active active[kMaxActive];
   Process processes[kMaxProcesses];
   Record records[kMaxRecords];
+  Event events[kMaxEvents];
   // Fuzzing (Config::fuzz & kFuzzCoverage): hit counters, saturating at 255.
   std::atomic<uint8_t> interleavings[kInterleavings];
 };

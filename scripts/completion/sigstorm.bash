@@ -15,12 +15,12 @@
 
 _sigstorm_subcommands="run points report fuzz"
 _sigstorm_opts_top="-h --help --version"
-_sigstorm_opts_run="-h --help -i --inject --check -o --report --format --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals --no-follow-children --symbolize --suppressions --gen-suppressions --verbosity --srcroot"
-_sigstorm_args_run="-i --inject --check -o --report --format --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals --symbolize --suppressions --verbosity --srcroot"
-_sigstorm_opts_fuzz="-h --help --max-time --runs --jobs --seed --signals --check --policy --hang-timeout --timeout --time-scale --error-exitcode -o --report --format --suppressions --gen-suppressions --verbosity --srcroot --no-fork-server"
-_sigstorm_args_fuzz="--max-time --runs --jobs --seed --signals --check --policy --hang-timeout --timeout --time-scale --error-exitcode -o --report --format --suppressions --verbosity --srcroot"
-_sigstorm_opts_report="-h --help --format -o --report --output --suppressions --gen-suppressions --verbosity --srcroot"
-_sigstorm_args_report="--format -o --report --output --suppressions --verbosity --srcroot"
+_sigstorm_opts_run="-h --help -i --inject --check -o --report --format --color --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals --no-follow-children --symbolize --suppressions --gen-suppressions --verbosity --srcroot"
+_sigstorm_args_run="-i --inject --check -o --report --format --color --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals --symbolize --suppressions --verbosity --srcroot"
+_sigstorm_opts_fuzz="-h --help --max-time --runs --jobs --seed --signals --check --policy --hang-timeout --timeout --time-scale --error-exitcode -o --report --format --color --suppressions --gen-suppressions --verbosity --srcroot --no-fork-server"
+_sigstorm_args_fuzz="--max-time --runs --jobs --seed --signals --check --policy --hang-timeout --timeout --time-scale --error-exitcode -o --report --format --color --suppressions --verbosity --srcroot"
+_sigstorm_opts_report="-h --help --format -o --report --output --color --suppressions --gen-suppressions --verbosity --srcroot"
+_sigstorm_args_report="--format -o --report --output --color --suppressions --verbosity --srcroot"
 _sigstorm_opts_points="-h --help --format"
 _sigstorm_args_points="--format"
 _sigstorm_checks="unsafe-call errno-clobber reentrancy handler-hang handler-crash longjmp-mask"
@@ -180,6 +180,7 @@ _sigstorm() {
       --signals) _sigstorm_list "$value" $_sigstorm_signals ;;
       --policy) _sigstorm_add "" "$value" posix linux ;;
       --symbolize) _sigstorm_add "" "$value" 0 1 ;;
+      --color) _sigstorm_add "" "$value" auto always never ;;
       --format)
         case $sub in
           points) _sigstorm_add "" "$value" text markdown ;;

@@ -333,5 +333,67 @@ TEST(CheckHeader, Mismatches) {
   EXPECT_NO_THROW(check_header(*hdr));
 }
 
+// The timeline: events claimed by the shim (a torn one skipped), findings
+// from their records' first sighting, all in ns since the run file was
+// made, by time; a run with more events than the file holds says so.
+TEST_F(Collect, TimelineFromEventsAndRecords) {
+  h->start_ns = 5'000'000;
+  add_injection("USR1@call:close");
+  add_process(100, 1, {1});
+  wire::Process& p = h->processes[0];
+  p.handled[SIGUSR1].store(1);
+  p.handler_frame[SIGUSR1] = wire::Frame{handler_off, 1, 0};
+  p.handler_placed.store(1ull << (SIGUSR1 - 1));
+  auto ev = [&](uint32_t i, uint8_t kind, uint64_t t, uint64_t seq) -> wire::Event& {
+    wire::Event& e = h->events[i];
+    e.kind = kind;
+    e.t_ns = h->start_ns + t;
+    e.pid = 100;
+    e.tid = 100;
+    e.signal = SIGUSR1;
+    e.function = wire::kInterruptedNothing;
+    e.seq.store(seq);
+    return e;
+  };
+  ev(0, wire::kEventInjection, 900, 2).spec = 0;
+  wire::Event& run = ev(1, wire::kEventHandler, 1000, 4);
+  run.enter_ns = 50;
+  run.end_ns.store(h->start_ns + 3000);
+  run.function = static_cast<int16_t>(*function_index("close"));
+  ev(2, wire::kEventHandler, 1500, 7);  // odd: its writer never finished
+  wire::Event& open = ev(3, wire::kEventHandler, 4000, 8);
+  open.function = wire::kInterruptedSyscall;
+  open.depth = 1;
+  h->events_seen.store(4);
+  add_record(wire::kUnsafeCall, 100, 100, SIGUSR1, handler_off, "malloc").first_ns = h->start_ns + 2000;
+
+  Report r = collect(*h, sym);
+  EXPECT_EQ(r.timeline.seen, 4u);
+  EXPECT_EQ(r.timeline.kept, 4u) << "the slots used, the torn one too";
+  EXPECT_FALSE(r.timeline.sampled());
+  ASSERT_EQ(r.timeline.events.size(), 4u);
+  const auto& e = r.timeline.events;
+  EXPECT_EQ(e[0].kind, EventKind::Injection);
+  EXPECT_EQ(e[0].t_ns, 900u);
+  EXPECT_EQ(e[0].spec, "USR1@call:close");
+  EXPECT_EQ(e[1].kind, EventKind::Handler);
+  EXPECT_EQ(e[1].t_ns, 1000u);
+  EXPECT_EQ(e[1].enter_ns, 1050u);
+  EXPECT_EQ(e[1].end_ns, 3000u);
+  EXPECT_EQ(e[1].interrupted, "close");
+  EXPECT_EQ(e[1].handler, "sigstorm_collect_test_handler");
+  EXPECT_EQ(e[2].kind, EventKind::Finding);
+  EXPECT_EQ(e[2].t_ns, 2000u);
+  EXPECT_EQ(e[2].finding, 0u);
+  EXPECT_EQ(e[3].end_ns, std::nullopt) << "never seen returning";
+  EXPECT_EQ(e[3].interrupted, "system call");
+  EXPECT_EQ(e[3].depth, 1);
+
+  h->events_seen.store(100000);
+  r = collect(*h, sym);
+  EXPECT_TRUE(r.timeline.sampled());
+  EXPECT_EQ(r.timeline.kept, wire::kMaxEvents);
+}
+
 }  // namespace
 }  // namespace sigstorm

@@ -97,6 +97,7 @@ constexpr Import kImports[] = {
     {"sigemptyset", Use::Posix, "pure bit operation; the sigaction interposer and the trampoline build masks"},
     {"sigfillset", Use::Posix, "pure bit operation; start_timer_thread blocks every signal for the timer thread"},
     {"sigismember", Use::Posix, "pure bit operation; the handler check (check.cpp) and injection (inject.cpp)"},
+    {"clock_gettime", Use::Posix, "CLOCK_MONOTONIC through glibc's vDSO (no system call): the timeline stamps injections and handler runs (timeline.cpp)"},
     {"getsockopt", Use::Posix, "a system call; recv/send/connect/accept interposers ask for SO_RCVTIMEO/SO_SNDTIMEO"},
     {"memcpy", Use::Posix, "pure; the realloc interposer copies out of the bootstrap arena"},
     {"memmove", Use::Posix, "pure; resolve_frames shifts its /proc/self/maps line buffer"},
