@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <string_view>
 #include <thread>
 
 #include "inject/run/run_file.h"
@@ -31,6 +32,10 @@ class RunFileShare {
   int stop_fd_[2] = {-1, -1};
   std::thread thread_;
 };
+
+// Sends `body` over a unix socket with descriptor `fd` (SCM_RIGHTS; none
+// when fd < 0). The run file's socket here and the bare watcher's hand-over.
+bool send_fd(int sock, std::string_view body, int fd);
 
 // Is `pid` below `ancestor` in the process tree (or `ancestor` itself)?
 bool descends_from(pid_t pid, pid_t ancestor);

@@ -129,6 +129,9 @@ enum ConfigFlags : uint32_t {
   // --no-follow-children: the program sigstorm started is checked; what it
   // execs runs without the shim (the shim leaves the environment as bare).
   kNoFollowChildren = 1,
+  // Bare LD_PRELOAD (no CLI): a hidden `sigstorm __watch` made the run file
+  // and reports each process as it ends (preload/bare.cpp, cli/watch.cpp).
+  kBare = 2,
 };
 
 enum FuzzFlags : uint32_t {
@@ -159,6 +162,11 @@ struct Config {
   // Fuzzing (`sigstorm fuzz`, the in-process harness): FuzzFlags.
   uint32_t fuzz;
   uint32_t flags;           // ConfigFlags
+  // kBare: the process the run began in (it has no CLI parent: after:/every:
+  // fire there), and the exit status a process takes when its report had an
+  // error finding (-1: its own status, unchanged).
+  int32_t bare_root_pid;
+  int32_t bare_exitcode;
 };
 
 // A process of the run. The run may start any number of processes: the CLI
@@ -173,7 +181,9 @@ struct Process {
   uint32_t images;              // how many program images ran in it (exec keeps the entry)
   std::atomic<uint32_t> execing;  // set by the exec wrappers while exec runs: the next
                                   // image of this pid takes the entry over
-  uint32_t reserved_p;
+  // kBare: the process asks for its report as it exits and waits for it
+  // (futex on this word): ReportState.
+  std::atomic<uint32_t> report;
   char exe[kModulePathLen];
   std::atomic<uint64_t> fired[kMaxInjections];
   std::atomic<uint64_t> calls[kMaxFunctions];  // hits per functions.def row
@@ -195,6 +205,9 @@ struct Process {
   std::atomic<uint64_t> handler_placed;                                 // bit sig - 1
   Frame handler_frame[kSignalSlots];
 };
+
+// Process::report in a bare run.
+enum ReportState : uint32_t { kReportNone = 0, kReportAsked = 1, kReportDone = 2, kReportDoneErrors = 3 };
 
 constexpr uint32_t kMaxActive = 512;
 
@@ -226,7 +239,7 @@ struct Header {
   std::atomic<uint32_t> next_record;
   std::atomic<uint32_t> next_module;
   std::atomic<uint32_t> next_process;  // slots used so far: readers look at [0, next_process)
-  std::atomic<uint32_t> reserved2;
+  std::atomic<uint32_t> watching;      // kBare: 1 while the watcher runs (else nobody answers a report)
   std::atomic<uint64_t> dropped_records;    // findings that found no room
   std::atomic<uint64_t> dropped_processes;
   Module modules[kMaxModules];
