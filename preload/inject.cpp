@@ -209,7 +209,12 @@ void inject_disposition_changed(int sig) {
 // one sigstorm started, target=NAME those running the program NAME; after:
 // and every: otherwise only the one sigstorm started, call: and handler:
 // every process.
-bool started_by_cli() { return g_run->config.cli_pid == 0 || sys::getppid() == g_run->config.cli_pid; }
+// A bare run (no CLI parent) names the process it began in.
+bool started_by_cli() {
+  const wire::Config& c = g_run->config;
+  if (c.flags & wire::kBare) return sys::getpid() == c.bare_root_pid;
+  return c.cli_pid == 0 || sys::getppid() == c.cli_pid;
+}
 
 bool named(const char* name) {
   if (!g_process) return false;
