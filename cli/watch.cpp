@@ -26,7 +26,6 @@
 #include "inject/run/run_file_share.h"
 #include "inject/run/supervisor.h"
 #include "inject/run/watchdog.h"
-#include "inject/wire/env_parse.h"
 
 namespace sigstorm::cli {
 namespace {
@@ -46,54 +45,22 @@ struct BareSettings {
   int exitcode = -1;  // -1: the program's own exit status stays
 };
 
-const char* flag_of(const std::string& key) {
-#define SIGSTORM_ENV_KEY(k, flag, value, help) \
-  if (key == #k) return flag;
-#include "inject/wire/env_keys.def"
-#undef SIGSTORM_ENV_KEY
-  return "";
-}
-
-// SIGSTORM_OPTIONS as `sigstorm run` options, through the same parsers. The
-// shim has checked the keys (and printed help=1) already.
+// SIGSTORM_OPTIONS as `sigstorm run` reads it, through the same parsers
+// (help=1 prints the keys here; the shim has checked them already).
 BareSettings bare_settings() {
   CLI::App app;
   Options o;
   add_options(&app, o, kRun);
-  BareSettings b;
-  bool exitcode = false;
-  std::vector<std::pair<std::string, std::string>> given;  // flag, key
-  const char* text = std::getenv("SIGSTORM_OPTIONS");
-  size_t pos = 0;
-  wire::EnvPair p{};
-  while (text && wire::next_env_pair(text, &pos, &p) == wire::EnvStep::kPair) {
-    const std::string key(p.key, p.key_len), value(p.value, p.value_len);
-    if (key == "log_path") {
-      if (value.empty()) throw Error("SIGSTORM_OPTIONS log_path=: empty path");
-      b.log_path = value.front() == '/' ? value : current_dir() + "/" + value;
-    }
-    exitcode = exitcode || key == "exitcode";
-    CLI::Option* opt = *flag_of(key) ? app.get_option_no_throw(flag_of(key)) : nullptr;
-    if (!opt) continue;
-    try {
-      opt->add_result(value);
-      opt->run_callback();
-    } catch (const CLI::Error& e) {
-      throw Error("SIGSTORM_OPTIONS " + key + "='" + value + "': " + e.what());
-    }
-    given.emplace_back(flag_of(key), key);
-  }
+  apply_environment(&app, &o);
   o.command = {"bare"};
-  try {
-    b.settings = resolve(o, kRun);
-  } catch (const Error& e) {
-    // Named as the user wrote it: the key, not the flag it stands for.
-    const std::string m = e.what();
-    for (const auto& [flag, key] : given)
-      if (m.rfind(flag + " ", 0) == 0) throw Error("SIGSTORM_OPTIONS " + key + "=" + m.substr(flag.size() + 1));
-    throw;
+  BareSettings b;
+  b.settings = resolve(o, kRun);
+  if (const auto& log = b.settings.log_path) {
+    check_log_path(*log);
+    b.log_path = log->front() == '/' ? *log : current_dir() + "/" + *log;  // the watcher's cwd may not stay
   }
-  if (exitcode) b.exitcode = b.settings.error_exitcode;
+  for (const auto& [flag, key] : o.from_env)
+    if (flag == "--error-exitcode") b.exitcode = b.settings.error_exitcode;
   return b;
 }
 
@@ -106,6 +73,7 @@ class Watcher {
         bare_(bare),
         watchdog_(run_file, bare.settings.config.hang_timeout_ns, 0,
                   (bare.settings.config.checks & wire::check_bit(wire::kHandlerHang)) != 0),
+        symbolizer_(bare.settings.symbolize),
         reported_(wire::kMaxRecords, false),
         base_dir_(current_dir()) {
     track(root);

@@ -49,6 +49,13 @@ constexpr Key kKeys[] = {
 #undef SIGSTORM_ENV_KEY
 };
 
+char* decimal(char* end, long v) {
+  *--end = 0;
+  do *--end = (char)('0' + v % 10);
+  while ((v /= 10) > 0);
+  return end;
+}
+
 void say(const char* a, size_t n) { sys::write(2, a, n); }
 void say(const char* s) { say(s, __builtin_strlen(s)); }
 
@@ -73,28 +80,41 @@ void print_keys() {
   }
 }
 
-// Keys only: what a value means is the engine's to say (the watcher).
-void check_keys(const char* text) {
-  if (!text) return;
+// Keys only: what a value means is the engine's to say (the watcher, which
+// also prints help=1). Returns whether help=1 was asked.
+bool check_keys(const char* text) {
+  bool help = false;
+  if (!text) return false;
   size_t pos = 0;
   for (;;) {
     wire::EnvPair p{};
     const wire::EnvStep step = wire::next_env_pair(text, &pos, &p);
-    if (step == wire::EnvStep::kEnd) return;
-    const char* why = nullptr;
-    if (step == wire::EnvStep::kNoEquals) why = "' is not key=value";
-    else if (step == wire::EnvStep::kUnterminatedQuote) why = "': unterminated quote";
+    if (step == wire::EnvStep::kEnd) return help;
     bool known = false;
     for (const Key& k : kKeys) known = known || same(p.key, p.key_len, k.name);
-    if (!why && !known) why = "': unknown key (help=1 lists the keys)";
-    if (why) {
-      say("sigstorm: error: SIGSTORM_OPTIONS: '");
-      say(p.key, p.key_len);
-      say(why);
-      say("\n");
-      exit_now(2);
+    if (step == wire::EnvStep::kPair && known) {
+      if (same(p.key, p.key_len, "help")) help = !(p.value_len == 1 && p.value[0] == '0');
+      continue;
     }
-    if (same(p.key, p.key_len, "help") && !(p.value_len == 1 && p.value[0] == '0')) print_keys();
+    // As the engine words it (inject/options/env_options.cpp).
+    char digits[24];
+    say("sigstorm: error: SIGSTORM_OPTIONS at character ");
+    say(decimal(digits + sizeof digits, (long)p.offset + 1));
+    if (step == wire::EnvStep::kUnterminatedQuote) {
+      say(": ");
+      say(p.key, p.key_len);
+      say("=: unterminated quote\n");
+    } else {
+      say(step == wire::EnvStep::kNoEquals ? ": '" : ": unknown key '");
+      say(p.key, p.key_len);
+      say(step == wire::EnvStep::kNoEquals ? "' is not key=value (keys: " : "' (keys: ");
+      for (const Key& k : kKeys) {
+        if (&k != kKeys) say(", ");
+        say(k.name);
+      }
+      say(step == wire::EnvStep::kNoEquals ? ")\n" : "; help=1 lists them)\n");
+    }
+    exit_now(2);
   }
 }
 
@@ -116,13 +136,6 @@ bool find_cli(char* out, size_t cap) {
     put(out, n, cap, "../bin/sigstorm");
   }
   return sys::call6(SYS_faccessat, AT_FDCWD, (long)out, X_OK) == 0;
-}
-
-char* decimal(char* end, long v) {
-  *--end = 0;
-  do *--end = (char)('0' + v % 10);
-  while ((v /= 10) > 0);
-  return end;
 }
 
 // In the grandchild: becomes `sigstorm __watch 3 ROOT` with the socket as
@@ -165,11 +178,12 @@ void warn_unchecked(const char* why, const char* what) {
 }  // namespace
 
 long bare_start() {
-  check_keys(env_value("SIGSTORM_OPTIONS"));
+  const bool help = check_keys(env_value("SIGSTORM_OPTIONS"));
   // The in-process fuzz harness preloaded the shim itself: it reports.
   if (env_value("SIGSTORM_FUZZ_REEXEC")) return -1;
   char cli[1100];
   if (!find_cli(cli, sizeof cli)) {
+    if (help) print_keys();
     warn_unchecked("no sigstorm CLI at ", cli);
     return -1;
   }
