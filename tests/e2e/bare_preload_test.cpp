@@ -64,6 +64,23 @@ TEST(BarePreload, FindingOnStderrWithFileLineAndTheProgramsOwnStatus) {
   expect_printf_finding(r.err, e2e::int_field(r.out, "pid"));
 }
 
+// A shell and the two programs it starts: one watcher, one report each.
+TEST(BarePreload, EveryProcessOfTheTreeReportsItsOwnFindings) {
+  REQUIRE_SIGSTORM();
+  const std::string t = e2e::target("bare_tree");
+  const RunResult r = bare({"/bin/sh", "-c", t + " unsafe; " + t + " unsafe 4"});
+  ASSERT_TRUE(r.exited) << r.describe();
+  EXPECT_EQ(r.exit_code, 4) << "the shell's own status";
+  const size_t second = r.out.find("pid=", r.out.find("pid=") + 1);
+  ASSERT_NE(second, std::string::npos) << r.out;
+  const int first_pid = e2e::int_field(r.out, "pid"), second_pid = e2e::int_field(r.out.substr(second), "pid");
+  ASSERT_NE(first_pid, second_pid);
+  const size_t end_first = r.err.find('\n', r.err.find("SUMMARY"));
+  ASSERT_NE(end_first, std::string::npos) << r.err;
+  expect_printf_finding(r.err.substr(0, end_first), first_pid);
+  expect_printf_finding(r.err.substr(end_first), second_pid);
+}
+
 TEST(BarePreload, ExitcodeChangesTheStatusOfAProcessWithAnError) {
   REQUIRE_SIGSTORM();
   const RunResult r = bare({e2e::target("bare_tree"), "unsafe", "0"}, "exitcode=66");
