@@ -258,6 +258,7 @@ int watch_main(int argc, char** argv) {
   wire::Header& h = const_cast<wire::Header&>(run_file->read());
   h.watching.store(1, std::memory_order_release);
   Watcher watcher(*run_file, bare, root);
+  const RunFileShare share(*run_file, root);  // for processes that drop privileges
   const bool sent = send_fd(sock, "o" + run_file->path(), run_file->fd());
   ::close(sock);
   if (sent) watcher.run();

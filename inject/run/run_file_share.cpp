@@ -47,7 +47,8 @@ bool send_fd(int sock, std::string_view body, int fd) {
   return ::sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0;
 }
 
-RunFileShare::RunFileShare(const RunFile& run_file) : run_file_(run_file) {
+RunFileShare::RunFileShare(const RunFile& run_file, pid_t root)
+    : run_file_(run_file), root_(root ? root : ::getpid()) {
   listen_fd_ = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) return;
   sockaddr_un addr{};
@@ -74,7 +75,6 @@ RunFileShare::~RunFileShare() {
 }
 
 void RunFileShare::serve() {
-  const pid_t self = ::getpid();
   for (;;) {
     pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_[0], POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
@@ -88,7 +88,7 @@ void RunFileShare::serve() {
     ucred peer{};
     socklen_t plen = sizeof peer;
     const bool ours = ::getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &peer, &plen) == 0 &&
-                      descends_from(peer.pid, self) && run_file_.fd() >= 0;
+                      descends_from(peer.pid, root_) && run_file_.fd() >= 0;
     send_fd(conn, std::string_view("", 1), ours ? run_file_.fd() : -1);  // no descriptor: refused
     ::close(conn);
   }

@@ -18,9 +18,10 @@ namespace sigstorm {
 
 class RunFileShare {
  public:
-  // Starts serving; throws nothing: without the socket, such processes
-  // only lose their findings (the shim says so).
-  explicit RunFileShare(const RunFile& run_file);
+  // Starts serving the processes below `root` (0: this process; a bare
+  // run's watcher is no ancestor of the program); throws nothing: without
+  // the socket, such processes only lose their findings (the shim says so).
+  explicit RunFileShare(const RunFile& run_file, pid_t root = 0);
   ~RunFileShare();  // stops and joins
   RunFileShare(const RunFileShare&) = delete;
   RunFileShare& operator=(const RunFileShare&) = delete;
@@ -28,6 +29,7 @@ class RunFileShare {
  private:
   void serve();
   const RunFile& run_file_;
+  pid_t root_;
   int listen_fd_ = -1;
   int stop_fd_[2] = {-1, -1};
   std::thread thread_;

@@ -6,6 +6,7 @@
 // harness reads stderr to its end: when run() returns, the reports are there.
 #include <dirent.h>
 #include <signal.h>
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -144,6 +145,21 @@ TEST(BarePreload, ExecKeepsTheFirstImagesFinding) {
   EXPECT_EQ(r.exit_code, 7) << "the exec'd image's status";
   EXPECT_NE(r.out.find("hello"), std::string::npos) << "the exec'd image ran: " << r.out;
   expect_printf_finding(r.err, e2e::int_field(r.out, "pid"));
+}
+
+// As under `sigstorm run` (Trust.FindingsSurviveAPrivilegeDropAndExec): the
+// image that runs as nobody cannot open the run file and gets it from the
+// watcher.
+TEST(BarePreload, FindingsSurviveAPrivilegeDropAndExec) {
+  REQUIRE_SIGSTORM();
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to drop privileges";
+  const std::string setpriv = "/usr/bin/setpriv";
+  if (access(setpriv.c_str(), X_OK) != 0) GTEST_SKIP() << "no " << setpriv;
+  const RunResult r = bare({setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", e2e::target("sigerr_prev")});
+  ASSERT_TRUE(r.exited) << r.describe();
+  EXPECT_EQ(r.err.find("cannot open the run file"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("printf called from handler on_usr1"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("printf called from handler on_usr2"), std::string::npos) << r.err;
 }
 
 TEST(BarePreload, AHungHandlerIsReportedAndItsProcessEnded) {
