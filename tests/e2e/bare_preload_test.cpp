@@ -21,9 +21,11 @@ using e2e::RunResult;
 
 const std::string kSource = e2e::target_source("bare_tree.c");
 
-RunResult bare(const std::vector<std::string>& argv, const std::string& options = "") {
+RunResult bare(const std::vector<std::string>& argv, const std::string& options = "",
+               const std::string& cli = "") {
   RunOptions o;
   o.env_set = {{"LD_PRELOAD", e2e::shim_path()}};
+  if (!cli.empty()) o.env_set.push_back({"SIGSTORM_CLI", cli});
   if (!options.empty()) o.env_set.push_back({"SIGSTORM_OPTIONS", options});
   return e2e::run(argv, o);
 }
@@ -198,6 +200,19 @@ TEST(BarePreload, HelpListsTheKeysAndGoesOn) {
   EXPECT_EQ(r.exit_code, 7) << "the program ran";
   for (const char* key : {"checks=", "log_path=", "exitcode=", "hang_timeout=", "help="})
     EXPECT_NE(r.err.find(key), std::string::npos) << key << " in:\n" << r.err;
+}
+
+// Without a CLI to render reports the program runs as it would bare, and
+// says so once; help=1 still lists the keys (the shim's own list).
+TEST(BarePreload, WithoutTheCliTheProgramRunsUncheckedAndSaysSo) {
+  REQUIRE_SIGSTORM();
+  const RunResult r = bare({e2e::target("bare_tree"), "unsafe", "5"}, "help=1", "/nonexistent/sigstorm");
+  ASSERT_TRUE(r.exited) << r.describe();
+  EXPECT_EQ(r.exit_code, 5);
+  EXPECT_NE(r.out.find("handler: got signal 10"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("sigstorm: warning: no sigstorm CLI at /nonexistent/sigstorm"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("log_path=PATH"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("ERROR"), std::string::npos) << r.err;
 }
 
 }  // namespace
