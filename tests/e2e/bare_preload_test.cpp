@@ -84,6 +84,18 @@ TEST(BarePreload, EveryProcessOfTheTreeReportsItsOwnFindings) {
   expect_printf_finding(r.err.substr(end_first), second_pid);
 }
 
+// inject= (quoted: a SPEC has ':') fires after:DUR in the first process.
+TEST(BarePreload, InjectFiresInTheFirstProcess) {
+  REQUIRE_SIGSTORM();
+  const RunResult r = bare({e2e::target("bare_tree"), "wait"}, "inject='USR1@after:20ms' seed=5");
+  ASSERT_TRUE(r.exited) << r.describe();
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("handled=1"), std::string::npos) << "the injection reached the handler: " << r.out;
+  expect_printf_finding(r.err, e2e::int_field(r.out, "pid"));
+  EXPECT_NE(r.err.find("sigstorm: injection USR1@after:20ms fired 1 time"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("; seed 5"), std::string::npos) << r.err;
+}
+
 TEST(BarePreload, ExitcodeChangesTheStatusOfAProcessWithAnError) {
   REQUIRE_SIGSTORM();
   const RunResult r = bare({e2e::target("bare_tree"), "unsafe", "0"}, "exitcode=66");

@@ -7,6 +7,8 @@
 //   child-crash      a forked child makes the finding, then dies of SIGSEGV
 //   child-kill       a forked child makes the finding, then is SIGKILLed
 //   clean            a safe handler runs (handled=1), "hello" on stdout, exit 7
+//   wait             installs the printf handler, waits (5 s at most) for a
+//                    SIGUSR1 from elsewhere (an injection), handled=N
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
@@ -84,6 +86,12 @@ int main(int argc, char** argv) {
     waitpid(child, &status, 0);
     printf("child-status=%s%d\n", WIFSIGNALED(status) ? "signal " : "exit ",
            WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    return 0;
+  }
+  if (strcmp(mode, "wait") == 0) {
+    install(on_usr1);
+    for (int i = 0; i < 500 && !handled; ++i) usleep(10000);
+    printf("handled=%d\n", (int)handled);
     return 0;
   }
   if (strcmp(mode, "clean") == 0) {
