@@ -178,9 +178,10 @@ void warn_unchecked(const char* why, const char* what) {
 }  // namespace
 
 long bare_start() {
-  const bool help = check_keys(env_value("SIGSTORM_OPTIONS"));
-  // The in-process fuzz harness preloaded the shim itself: it reports.
+  // The in-process fuzz harness preloaded the shim itself: it reads
+  // SIGSTORM_OPTIONS and reports.
   if (env_value("SIGSTORM_FUZZ_REEXEC")) return -1;
+  const bool help = check_keys(env_value("SIGSTORM_OPTIONS"));
   char cli[1100];
   if (!find_cli(cli, sizeof cli)) {
     if (help) print_keys();
