@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -95,8 +96,12 @@ class Watcher {
         idle_since = 0;
       }
       std::vector<pollfd> fds{{sfd, POLLIN, 0}};
-      std::vector<pid_t> pids;
+      std::vector<pid_t> pids, without_fd;
       for (const auto& [pid, fd] : pidfds_) {
+        if (fd < 0) {
+          without_fd.push_back(pid);
+          continue;
+        }
         fds.push_back({fd, POLLIN, 0});
         pids.push_back(pid);
       }
@@ -110,6 +115,8 @@ class Watcher {
         while (::read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
         }
       }
+      for (pid_t pid : without_fd)
+        if (::kill(pid, 0) != 0 && errno == ESRCH) finish(pid);
     }
     scan();
     // Records of processes the run file had no entry for.
@@ -135,13 +142,13 @@ class Watcher {
   void track(pid_t pid) {
     if (pidfds_.count(pid) || finished_.count(pid)) return;
     const int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-    if (fd >= 0) pidfds_[pid] = fd;
-    else finish(pid);  // gone before we looked
+    if (fd >= 0 || errno == ENOSYS) pidfds_[pid] = fd;  // before Linux 5.3: kill(pid, 0) each look
+    else finish(pid);                                   // gone before we looked
   }
 
   void finish(pid_t pid) {
     if (auto it = pidfds_.find(pid); it != pidfds_.end()) {
-      ::close(it->second);
+      if (it->second >= 0) ::close(it->second);
       pidfds_.erase(it);
     }
     finished_.insert(pid);
