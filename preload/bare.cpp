@@ -151,6 +151,9 @@ bool find_cli(char* out, size_t cap) {
   if (null >= 0) {
     sys::call6(SYS_dup3, null, 0, 0);
     sys::call6(SYS_dup3, null, 1, 0);
+    // A program started with stderr closed: the socket may sit on 2, or
+    // nothing; a report must not go into the run file opened there later.
+    if (sock == 2 || sys::call6(SYS_fcntl, 2, F_GETFD) < 0) sys::call6(SYS_dup3, null, 2, 0);
     if (null > 3) sys::close((int)null);
   }
   sigset_t none;
