@@ -268,11 +268,17 @@ int watch_main(int argc, char** argv) {
   const RunFileShare share(*run_file, root);  // for processes that drop privileges
   const bool sent = send_fd(sock, "o" + run_file->path(), run_file->fd());
   ::close(sock);
-  if (sent) watcher.run();
+  int status = 0;
+  try {
+    if (sent) watcher.run();
+  } catch (const std::exception& e) {  // the run file broke (truncated by the program?)
+    write_all(STDERR_FILENO, std::string("sigstorm: error: the bare run's reports are lost: ") + e.what() + "\n");
+    status = 125;
+  }
   h.watching.store(0, std::memory_order_release);
   // A process still waiting for its report (its pid was reused?) waits no longer.
   for (wire::Process& p : h.processes) futex_wake(&p.report);
-  return 0;
+  return status;
 }
 
 }  // namespace sigstorm::cli

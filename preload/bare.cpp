@@ -246,7 +246,8 @@ uint32_t ask_report() {
   while ((state = p->report.load(std::memory_order_acquire)) == wire::kReportAsked) {
     const uint64_t now = sys::now_ns();
     if (now >= deadline || !run->watching.load(std::memory_order_acquire)) break;
-    // Short slices: a watcher that died without a word is seen by `watching`.
+    if (sys::kill(run->config.cli_pid, 0) == -ESRCH) break;  // the watcher died without a word
+    // Short slices: either of the above may change while we wait.
     const uint64_t left = deadline - now < 100'000'000ull ? deadline - now : 100'000'000ull;
     const struct timespec ts = {0, (long)left};
     futex(&p->report, FUTEX_WAIT, wire::kReportAsked, &ts);
