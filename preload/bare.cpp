@@ -259,15 +259,21 @@ uint32_t ask_report() {
 
 void bare_before_death() { ask_report(); }
 
+int bare_exit_status(int status) {
+  if (ask_report() != wire::kReportDoneErrors || g_run->config.bare_exitcode < 0) return status;
+  return g_run->config.bare_exitcode;
+}
+
 namespace {
 
 // exit() and a return from main: after the program's atexit handlers and
 // destructors (the shim was initialised first, so it is finalised last).
 __attribute__((destructor)) void bare_at_exit() {
-  if (ask_report() != wire::kReportDoneErrors || g_run->config.bare_exitcode < 0) return;
+  const int status = bare_exit_status(-1);
+  if (status < 0) return;
   // SIGSTORM_OPTIONS exitcode: what exit() still had to do is flush stdio.
   if (auto flush = real::fflush) flush(nullptr);
-  exit_now(g_run->config.bare_exitcode);
+  exit_now(status);
 }
 
 }  // namespace

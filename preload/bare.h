@@ -14,6 +14,11 @@ namespace sigstorm {
 // why). A bad value: the watcher says which, and the process exits 2.
 long bare_start();
 
+// The status a process that ends now (_exit) exits with, after its report
+// is out: SIGSTORM_OPTIONS exitcode when the report had an error, else
+// `status`. Async-signal-safe.
+int bare_exit_status(int status);
+
 // The process is about to die of a fatal signal (preload/trampoline.cpp's
 // crash catcher): its report first, as at exit. Async-signal-safe.
 void bare_before_death();
