@@ -133,7 +133,6 @@ class Watcher {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, kWakeSignal);
-    sigprocmask(SIG_BLOCK, &set, nullptr);
     return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   }
 
@@ -242,6 +241,13 @@ int watch_main(int argc, char** argv) {
   const int sock = std::atoi(argv[2]);
   const pid_t root = std::atoi(argv[3]);
   signal(SIGPIPE, SIG_IGN);  // a closed stderr must not end the report of the others
+  // Blocked before any thread starts (RunFileShare's): a thread that took
+  // the wake-up call would drop it, and the exiting process would wait for
+  // the next scan.
+  sigset_t wake;
+  sigemptyset(&wake);
+  sigaddset(&wake, kWakeSignal);
+  sigprocmask(SIG_BLOCK, &wake, nullptr);
   BareSettings bare;
   try {
     bare = bare_settings();
