@@ -118,7 +118,6 @@ class Watcher {
       for (pid_t pid : without_fd)
         if (::kill(pid, 0) != 0 && errno == ESRCH) finish(pid);
     }
-    scan();
     // Records of processes the run file had no entry for.
     std::set<int> left;
     for (const wire::Record* r : ready_records(header()))
