@@ -191,7 +191,10 @@ class Watcher {
     for (const HangEvent& ev : watchdog_.events())
       if (ev.pid == pid && ev.ended && hangs_reported_.insert({ev.tid, ev.probed_ns}).second) hangs.push_back(ev);
     add_hangs(r, hangs, symbolizer_);
-    if (r.findings.empty()) return wire::kReportDone;
+    bare_.settings.present(r);  // suppressions=, verbosity=
+    // Only suppressed findings: nothing to say, as a sanitizer.
+    if (std::all_of(r.findings.begin(), r.findings.end(), [](const Finding& f) { return f.suppressed.has_value(); }))
+      return wire::kReportDone;
 
     // This process only: its program, its injections.
     r.handlers.clear();

@@ -105,6 +105,20 @@ TEST(BarePreload, ExitcodeChangesTheStatusOfAProcessWithAnError) {
   expect_printf_finding(r.err, e2e::int_field(r.out, "pid"));
 }
 
+// suppressions= as for `sigstorm run`: the printf finding is suppressed, so
+// nothing is printed and exitcode= does not apply (the same run without the
+// file exits 66: ExitcodeChangesTheStatusOfAProcessWithAnError).
+TEST(BarePreload, SuppressedFindingsPrintNothingAndKeepTheStatus) {
+  REQUIRE_SIGSTORM();
+  e2e::TempDir dir;
+  { std::ofstream(dir.file("supp")) << "unsafe-call:printf\n"; }
+  const RunResult r = bare({e2e::target("bare_tree"), "unsafe", "0"}, "exitcode=66:suppressions=" + dir.file("supp"));
+  ASSERT_TRUE(r.exited) << r.describe();
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.out.find("handler: got signal 10"), std::string::npos) << "the handler ran: " << r.out;
+  EXPECT_EQ(r.err, "") << r.err;
+}
+
 TEST(BarePreload, CleanProgramPrintsNothingAndKeepsItsOutputAndStatus) {
   REQUIRE_SIGSTORM();
   const RunResult plain = e2e::run({e2e::target("bare_tree"), "clean"});
