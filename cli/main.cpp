@@ -14,6 +14,7 @@
 #include "cli/options.h"
 #include "cli/output.h"
 #include "cli/run.h"
+#include "cli/watch.h"
 #include "inject/error.h"
 #include "inject/options/functions.h"
 #include "inject/report/report.h"
@@ -91,6 +92,8 @@ program's own status, or 128+N when signal N ended it; 2 for a usage error
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The shim's own mode for bare LD_PRELOAD (cli/watch.h), in no help.
+  if (argc > 1 && std::strcmp(argv[1], "__watch") == 0) return sigstorm::cli::watch_main(argc, argv);
   CLI::App app{"sigstorm: finds bugs in the signal handlers of unmodified programs (LD_PRELOAD shim)",
                "sigstorm"};
   app.set_version_flag("-V,--version", "sigstorm " SIGSTORM_VERSION);

@@ -1,8 +1,18 @@
 // What a child process needs to stay under sigstorm, saved at start-up
 // (exec wrappers may run after the program rewrote its environment).
 #pragma once
+#include <stddef.h>
+#include <unistd.h>
 
 namespace sigstorm {
+
+// getenv without libc (start-up runs before the program's constructors).
+inline const char* env_value(const char* name) {
+  const size_t n = __builtin_strlen(name);
+  for (char** e = environ; e && *e; ++e)
+    if (__builtin_strncmp(*e, name, n) == 0 && (*e)[n] == '=') return *e + n + 1;
+  return nullptr;
+}
 
 struct SavedEnv {
   char shim_path[1024];   // this library, as the loader mapped it

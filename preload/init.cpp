@@ -9,6 +9,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
+#include "preload/bare.h"
 #include "preload/env.h"
 #include "preload/fork_server.h"
 #include "preload/handlers.h"
@@ -27,13 +28,6 @@ int g_owner_pid = 0;
 bool in_borrowed_memory() { return g_owner_pid != 0 && sys::getpid() != g_owner_pid; }
 
 namespace {
-
-const char* find_env(const char* name) {
-  size_t n = __builtin_strlen(name);
-  for (char** e = environ; e && *e; ++e)
-    if (__builtin_strncmp(*e, name, n) == 0 && (*e)[n] == '=') return *e + n + 1;
-  return nullptr;
-}
 
 void copy(char* dst, size_t cap, const char* a, const char* b = "") {
   size_t i = 0;
@@ -63,33 +57,24 @@ long run_file_from_cli(const char* path) {
   long fd = r;
   if (r == 0) {
     char byte;
-    struct iovec iov = {&byte, 1};
-    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    struct msghdr msg = {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    fd = sys::recvmsg((int)s, &msg, MSG_CMSG_CLOEXEC);
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (fd >= 0 && c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      int got;
-      __builtin_memcpy(&got, CMSG_DATA(c), sizeof got);
-      fd = got;
-    } else if (fd >= 0) {
-      fd = -EACCES;  // the CLI refused: not a process of the run
-    }
+    long n;
+    fd = sys::recv_fd((int)s, &byte, 1, &n);  // none: the CLI refused, not a process of the run
   }
   sys::close((int)s);
   return fd;
 }
 
 void map_run_file() {
-  const char* path = find_env(wire::kEnvRunFile);
-  if (!path || !*path) return;
-  copy(g_env.run_file, sizeof g_env.run_file, "SIGSTORM_RUN_FILE=", path);
-  long fd = sys::openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-  if (fd == -EACCES || fd == -EPERM) fd = run_file_from_cli(path);
+  const char* path = env_value(wire::kEnvRunFile);
+  long fd;
+  if (!path || !*path) {
+    fd = bare_start();  // no CLI: a sanitizer's way (preload/bare.h)
+    if (fd < 0) return;
+  } else {
+    copy(g_env.run_file, sizeof g_env.run_file, "SIGSTORM_RUN_FILE=", path);
+    fd = sys::openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd == -EACCES || fd == -EPERM) fd = run_file_from_cli(path);
+  }
   if (fd < 0) {
     warn("cannot open the run file; findings of this process are lost");
     return;

@@ -217,8 +217,11 @@ void inject_disposition_changed(int sig) {
 // one sigstorm started, target=NAME those running the program NAME; after:
 // and every: otherwise only the one sigstorm started, call: and handler:
 // every process.
+// A bare run (no CLI parent) names the process it began in; under the fork
+// server the copies' parent is the server.
 bool started_by_cli() {
   const wire::Config& c = g_run->config;
+  if (c.flags & wire::kBare) return sys::getpid() == c.bare_root_pid;
   if (c.cli_pid == 0) return true;
   const int ppid = sys::getppid();
   return ppid == c.cli_pid || (c.server_pid != 0 && ppid == c.server_pid);

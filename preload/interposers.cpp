@@ -1,6 +1,6 @@
 // Every FN row of inject/wire/functions.def becomes a wrapper here; MANUAL rows
 // are written out in stdio_wrappers.cpp, alloc_wrappers.cpp,
-// exec_wrappers.cpp and signal_install.cpp.
+// exec_wrappers.cpp, exit_wrappers.cpp and signal_install.cpp.
 #include <errno.h>
 
 #include "preload/interpose.h"

@@ -126,6 +126,7 @@ void fill(wire::Process& p, int pid) {
   p.pid = pid;
   p.ppid = sys::getppid();
   p.execing.store(0, std::memory_order_relaxed);
+  p.report.store(wire::kReportNone, std::memory_order_relaxed);  // a new image has not reported yet
   p.images++;
   long n = sys::readlink("/proc/self/exe", p.exe, sizeof p.exe - 1);
   p.exe[n > 0 ? n : 0] = 0;

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 
@@ -59,6 +60,25 @@ inline long setsockopt(int fd, int level, int name, const void* v, unsigned len)
   return call6(SYS_setsockopt, fd, level, name, (long)v, len);
 }
 inline long recvmsg(int fd, void* msg, int flags) { return call6(SYS_recvmsg, fd, (long)msg, flags); }
+// One message from a unix socket and the descriptor it carries
+// (SCM_RIGHTS, close-on-exec): the descriptor, -EACCES when it carried
+// none, or -errno. *len: the message's length.
+inline long recv_fd(int s, void* buf, size_t cap, long* len) {
+  struct iovec iov = {buf, cap};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  *len = recvmsg(s, &msg, MSG_CMSG_CLOEXEC);
+  if (*len < 0) return *len;
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) return -13;  // EACCES
+  int fd;
+  __builtin_memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return fd;
+}
 inline int getpid() { return (int)call6(SYS_getpid); }
 inline int getppid() { return (int)call6(SYS_getppid); }
 inline int gettid() { return (int)call6(SYS_gettid); }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <ucontext.h>
 
+#include "preload/bare.h"
 #include "preload/fuzz.h"
 #include "preload/handlers.h"
 #include "preload/inject.h"
@@ -213,6 +214,7 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
 void crash_catcher(int sig, siginfo_t* info, void* uc) {
   const int saved_errno = errno;
   if (t_state.in_shim == 0) crash_in_handler(sig);
+  bare_before_death();
   // Die exactly as without us: default action, same signal.
   struct sigaction dfl = {};
   dfl.sa_handler = SIG_DFL;

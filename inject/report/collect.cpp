@@ -199,7 +199,8 @@ std::optional<std::string> exit_cause(const wire::Header& header, const ProcessL
   return cause;
 }
 
-Report collect(const wire::Header& header, Symbolizer& symbolizer, const ProcessLedger* ledger) {
+Report collect(const wire::Header& header, Symbolizer& symbolizer, const ProcessLedger* ledger,
+               const RecordFilter& keep) {
   Report report;
   report.version = SIGSTORM_VERSION;
   const wire::Config& cfg = header.config;
@@ -265,6 +266,7 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer, const Process
   uint64_t ignored = 0;
   for (const wire::Record* rp : ready_records(header)) {
     const wire::Record& r = *rp;
+    if (keep && !keep(static_cast<uint32_t>(rp - header.records), r)) continue;
     const auto known = record_kind(r);
     if (!known) {
       ++ignored;

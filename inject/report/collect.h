@@ -2,6 +2,8 @@
 // (same kind, function and handler site, across processes too, counts
 // summed), in order of first occurrence; injection stats per process.
 #pragma once
+#include <functional>
+
 #include "inject/run/process_ledger.h"
 #include "inject/wire/record_format.h"
 #include "inject/report/report.h"
@@ -13,7 +15,11 @@ namespace sigstorm {
 // time scale, injections, findings, processes, dropped, notes. The caller
 // adds argv and exit. Reads only records and processes whose state is kReady.
 // `ledger`: the processes taken out of the file during the run, if any.
-Report collect(const wire::Header& header, Symbolizer& symbolizer, const ProcessLedger* ledger = nullptr);
+// `keep`: only the records it accepts (by index in Header::records); a bare
+// run reports each process's own as the process ends.
+using RecordFilter = std::function<bool(uint32_t index, const wire::Record& record)>;
+Report collect(const wire::Header& header, Symbolizer& symbolizer, const ProcessLedger* ledger = nullptr,
+               const RecordFilter& keep = {});
 
 // A handler-hang finding the CLI's watchdog saw but the shim could not
 // record (the probe signal was blocked in the hung handler): no stack.

@@ -29,7 +29,26 @@ bool descends_from(pid_t pid, pid_t ancestor) {
   return pid == ancestor;
 }
 
-RunFileShare::RunFileShare(const RunFile& run_file) : run_file_(run_file) {
+bool send_fd(int sock, std::string_view body, int fd) {
+  iovec iov{const_cast<char*>(body.data()), body.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (fd >= 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  }
+  return ::sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0;
+}
+
+RunFileShare::RunFileShare(const RunFile& run_file, pid_t root)
+    : run_file_(run_file), root_(root ? root : ::getpid()) {
   listen_fd_ = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) return;
   sockaddr_un addr{};
@@ -56,7 +75,6 @@ RunFileShare::~RunFileShare() {
 }
 
 void RunFileShare::serve() {
-  const pid_t self = ::getpid();
   for (;;) {
     pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_[0], POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
@@ -69,24 +87,9 @@ void RunFileShare::serve() {
     if (conn < 0) continue;
     ucred peer{};
     socklen_t plen = sizeof peer;
-    char byte = 0;
-    iovec iov{&byte, 1};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    if (::getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &peer, &plen) == 0 && descends_from(peer.pid, self) &&
-        run_file_.fd() >= 0) {
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      cmsghdr* c = CMSG_FIRSTHDR(&msg);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int));
-      const int fd = run_file_.fd();
-      std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    ::sendmsg(conn, &msg, MSG_NOSIGNAL);  // no descriptor: refused
+    const bool ours = ::getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &peer, &plen) == 0 &&
+                      descends_from(peer.pid, root_) && run_file_.fd() >= 0;
+    send_fd(conn, std::string_view("", 1), ours ? run_file_.fd() : -1);  // no descriptor: refused
     ::close(conn);
   }
 }

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <string_view>
 #include <thread>
 
 #include "inject/run/run_file.h"
@@ -17,9 +18,10 @@ namespace sigstorm {
 
 class RunFileShare {
  public:
-  // Starts serving; throws nothing: without the socket, such processes
-  // only lose their findings (the shim says so).
-  explicit RunFileShare(const RunFile& run_file);
+  // Starts serving the processes below `root` (0: this process; a bare
+  // run's watcher is no ancestor of the program); throws nothing: without
+  // the socket, such processes only lose their findings (the shim says so).
+  explicit RunFileShare(const RunFile& run_file, pid_t root = 0);
   ~RunFileShare();  // stops and joins
   RunFileShare(const RunFileShare&) = delete;
   RunFileShare& operator=(const RunFileShare&) = delete;
@@ -27,10 +29,15 @@ class RunFileShare {
  private:
   void serve();
   const RunFile& run_file_;
+  pid_t root_;
   int listen_fd_ = -1;
   int stop_fd_[2] = {-1, -1};
   std::thread thread_;
 };
+
+// Sends `body` over a unix socket with descriptor `fd` (SCM_RIGHTS; none
+// when fd < 0). The run file's socket here and the bare watcher's hand-over.
+bool send_fd(int sock, std::string_view body, int fd);
 
 // Is `pid` below `ancestor` in the process tree (or `ancestor` itself)?
 bool descends_from(pid_t pid, pid_t ancestor);

@@ -130,6 +130,9 @@ enum ConfigFlags : uint32_t {
   // --no-follow-children: the program sigstorm started is checked; what it
   // execs runs without the shim (the shim leaves the environment as bare).
   kNoFollowChildren = 1,
+  // Bare LD_PRELOAD (no CLI): a hidden `sigstorm __watch` made the run file
+  // and reports each process as it ends (preload/bare.cpp, cli/watch.cpp).
+  kBare = 2,
 };
 
 enum FuzzFlags : uint32_t {
@@ -167,6 +170,11 @@ struct Config {
   // Set by the fork server as it forks the run's copy (its pid), so that
   // sigstorm can kill it without waiting for a message.
   int32_t copy_pid;  // written and read with __atomic builtins (Config is copied)
+  // kBare: the process the run began in (it has no CLI parent: after:/every:
+  // fire there), and the exit status a process takes when its report had an
+  // error finding (-1: its own status, unchanged).
+  int32_t bare_root_pid;
+  int32_t bare_exitcode;
 };
 
 // A process of the run. The run may start any number of processes: the CLI
@@ -181,7 +189,9 @@ struct Process {
   uint32_t images;              // how many program images ran in it (exec keeps the entry)
   std::atomic<uint32_t> execing;  // set by the exec wrappers while exec runs: the next
                                   // image of this pid takes the entry over
-  uint32_t reserved_p;
+  // kBare: the process asks for its report as it exits and waits for it
+  // (futex on this word): ReportState.
+  std::atomic<uint32_t> report;
   char exe[kModulePathLen];
   std::atomic<uint64_t> fired[kMaxInjections];
   std::atomic<uint64_t> calls[kMaxFunctions];  // hits per functions.def row
@@ -236,6 +246,8 @@ struct Event {
   int16_t function;            // handler: functions.def row interrupted, or kInterrupted*
   uint16_t spec;               // injection: index into Config::injections
 };
+// Process::report in a bare run.
+enum ReportState : uint32_t { kReportNone = 0, kReportAsked = 1, kReportDone = 2, kReportDoneErrors = 3 };
 
 constexpr uint32_t kMaxActive = 512;
 
@@ -267,7 +279,7 @@ struct Header {
   std::atomic<uint32_t> next_record;
   std::atomic<uint32_t> next_module;
   std::atomic<uint32_t> next_process;  // slots used so far: readers look at [0, next_process)
-  std::atomic<uint32_t> reserved2;
+  std::atomic<uint32_t> watching;      // kBare: 1 while the watcher runs (else nobody answers a report)
   std::atomic<uint64_t> dropped_records;    // findings that found no room
   std::atomic<uint64_t> dropped_processes;
   uint64_t start_ns;                        // CLOCK_MONOTONIC when the CLI made the run file

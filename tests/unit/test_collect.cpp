@@ -150,6 +150,26 @@ TEST_F(Collect, MergesRepeatsAcrossProcesses) {
   EXPECT_EQ(r.findings[2].pids, std::vector<int>{300});
 }
 
+// A bare run reports each process's findings on their own (cli/watch.cpp):
+// the filter sees each ready record with its index, and only what it keeps
+// is merged.
+TEST_F(Collect, ARecordFilterKeepsOneProcesssFindings) {
+  add_record(wire::kUnsafeCall, 100, 100, SIGUSR1, handler_off, "printf");
+  add_record(wire::kUnsafeCall, 200, 200, SIGUSR1, handler_off, "printf").count.store(2);
+  add_record(wire::kUnsafeCall, 200, 200, SIGUSR1, handler_off, "malloc");
+  std::vector<uint32_t> seen;
+  const Report r = collect(*h, sym, nullptr, [&](uint32_t index, const wire::Record& rec) {
+    seen.push_back(index);
+    return rec.pid == 200;
+  });
+  EXPECT_EQ(seen, (std::vector<uint32_t>{0, 1, 2}));
+  ASSERT_EQ(r.findings.size(), 2u);
+  EXPECT_EQ(r.findings[0].function, "printf");
+  EXPECT_EQ(r.findings[0].count, 2u) << "pid 100's printf is not merged in";
+  EXPECT_EQ(r.findings[0].pids, (std::vector<int>{200}));
+  EXPECT_EQ(r.findings[1].function, "malloc");
+}
+
 TEST_F(Collect, KindsAndTheirFields) {
   wire::Record& e = add_record(wire::kErrnoClobber, 10, 10, SIGCHLD, handler_off);
   e.errno_before = 0;
