@@ -299,6 +299,8 @@ void fork_server_early() {
   note_early_descriptors();
 }
 
+bool fork_server_pending() { return g_serve; }
+
 void fork_server() {
   if (!g_serve) return;
   const int saved_errno = errno;

@@ -7,6 +7,9 @@ namespace sigstorm {
 // environment, notes the descriptors the process has before the shim's own.
 void fork_server_early();
 
+// SIGSTORM_FORK_SERVER was given: fork_server() will serve.
+bool fork_server_pending();
+
 // Called at the end of the constructor, before injection is set up. Without
 // SIGSTORM_FORK_SERVER it returns at once. With it, this process becomes the
 // server and never returns; each run's copy returns from here (a new process

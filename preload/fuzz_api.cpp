@@ -13,6 +13,7 @@
 #include "preload/inject.h"
 #include "preload/interpose.h"
 #include "preload/recorder.h"
+#include "preload/startup.h"
 #include "preload/sys.h"
 
 namespace sigstorm {
@@ -114,7 +115,8 @@ extern "C" SIGSTORM_EXPORT int sigstorm_fuzz_attach(void* header, unsigned long 
   g_fuzz_inproc = 1;
   __atomic_store_n(&g_run, run, __ATOMIC_RELEASE);
   process_start();
-  install_probe();
+  start_checking();
+  install_probe();  // the deferred step ran already without run memory: no probe then
   inject_init();
   inject_disarm();  // armed only while a scenario runs
   return 0;

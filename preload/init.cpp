@@ -1,5 +1,10 @@
-// Start-up: resolve the real functions, map the run file, load libunwind,
-// register the process. Runs before the program's constructors.
+// Start-up, in two steps (preload/startup.h). Eager, in the constructor of
+// every process: map the run file, register the process, arm the call:
+// points. Deferred, once, in normal context before the program's first
+// handler can run: resolve every real function, load libunwind, the hang
+// probe, the timer thread of specs that wait for a handler. A process that
+// never installs a handler (most of a shell script's or a build's) pays for
+// the first step only.
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +21,7 @@
 #include "preload/inject.h"
 #include "preload/recorder.h"
 #include "preload/stack.h"
+#include "preload/startup.h"
 #include "preload/state.h"
 #include "preload/sys.h"
 #include "preload/table.h"
@@ -136,7 +142,7 @@ void stop_following() {
 // exec keeps the pid and the main thread's tid: a handler that called execve
 // left its watchdog slot behind.
 void release_stale_slots() {
-  if (!g_run) return;
+  if (!g_run || !g_process || g_process->images < 2) return;  // no exec before this image
   const int pid = sys::getpid();
   for (wire::Active& a : g_run->active) {
     if (a.tid.load(std::memory_order_relaxed) == pid && a.pid == pid) {
@@ -146,31 +152,70 @@ void release_stale_slots() {
   }
 }
 
+std::atomic<int> g_checking{0};  // 0 not yet, 1 in progress, 2 started
+__thread bool t_starting __attribute__((tls_model("initial-exec")));
+
 void after_fork_child() {
   g_owner_pid = sys::getpid();
   t_state.published = nullptr;  // the parent thread's slot
+  // A thread of the parent in the middle of the deferred step did not come
+  // along: the child does it again, should it need it.
+  int busy = 1;
+  g_checking.compare_exchange_strong(busy, 0);
   recorder_after_fork();
   publish_caught();
   inject_after_fork();
 }
 
+// The eager step: what every process of the run needs, handler or not.
 __attribute__((constructor(101))) void sigstorm_init() {
   fork_server_early();
   g_owner_pid = sys::getpid();
-  real::resolve_all();
+  real::resolve_eager();
   Dl_info self;
   if (dladdr((void*)&sigstorm_init, &self) && self.dli_fname)
     copy(g_env.shim_path, sizeof g_env.shim_path, self.dli_fname);
   map_run_file();
   if (g_run && (g_run->config.flags & wire::kNoFollowChildren)) stop_following();
-  release_stale_slots();
-  stack_init();
   process_start();
+  release_stale_slots();
   pthread_atfork(nullptr, nullptr, after_fork_child);
-  install_probe();
-  fork_server();  // `sigstorm fuzz`: the runs' copies return from here
+  // `sigstorm fuzz`: the runs' copies return from here. The server does the
+  // deferred step's loading first (no thread: a thread would stop the fork
+  // server), so that no copy pays for libunwind in every run.
+  if (fork_server_pending()) {
+    real::resolve_all();
+    stack_init();
+  }
+  fork_server();
   inject_init();
 }
 
 }  // namespace
+
+bool checking_started() { return g_checking.load(std::memory_order_acquire) == 2; }
+
+// The deferred step. The caller is a sigaction/signal wrapper about to give
+// the kernel a handler (or the fuzz harness attaching): normal context, so
+// dlsym and dlopen are safe here as they never are in a handler.
+void start_checking() {
+  if (__builtin_expect(checking_started(), 1) || t_starting) return;
+  int expected = 0;
+  if (!g_checking.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
+    while (g_checking.load(std::memory_order_acquire) == 1) sys::cpu_relax();
+    return;
+  }
+  t_starting = true;
+  // The shim's own work: the interposed calls dlopen makes are neither
+  // checked nor call: points (an injection now would find no handler yet).
+  t_state.in_shim++;
+  real::resolve_all();
+  stack_init();
+  install_probe();
+  g_checking.store(2, std::memory_order_release);
+  inject_checking_started();
+  t_state.in_shim--;
+  t_starting = false;
+}
+
 }  // namespace sigstorm

@@ -14,6 +14,7 @@
 #include "preload/handlers.h"
 #include "preload/interpose.h"
 #include "preload/recorder.h"
+#include "preload/startup.h"
 #include "preload/state.h"
 #include "preload/sys.h"
 #include "preload/timeline.h"
@@ -185,8 +186,18 @@ void* timer_main(void*) {
   }
 }
 
+// A clock that waits for a handler has nothing to do before there is one:
+// its thread starts with the deferred start-up (the first handler), or when
+// SIG_IGN makes the signal harmless. The rest start with the process.
+bool timer_needed_now() {
+  if (checking_started()) return true;
+  for (uint32_t i = 0; i < g_nspecs; ++i)
+    if ((g_timed_here >> i & 1) && (!waits_for_handler(g_specs[i]) || cannot_kill(g_specs[i].signal))) return true;
+  return false;
+}
+
 void start_timer_thread() {
-  if (!g_timed_here || g_timer_running) return;
+  if (!g_timed_here || g_timer_running || in_borrowed_memory()) return;
   // Born with every signal blocked: the program's signals never land here.
   sigset_t all, old;
   sigfillset(&all);
@@ -209,8 +220,16 @@ PointTable g_points;
 uint64_t g_hits[wire::kMaxInjections];
 
 void inject_disposition_changed(int sig) {
-  for (uint32_t i = 0; i < g_nspecs; ++i)
-    if (g_specs[i].signal == sig && waits_for_handler(g_specs[i]) && cannot_kill(sig)) mark_started(i);
+  bool started = false;
+  for (uint32_t i = 0; i < g_nspecs; ++i) {
+    if (g_specs[i].signal == sig && waits_for_handler(g_specs[i]) && cannot_kill(sig)) {
+      mark_started(i);
+      started |= (g_timed_here >> i & 1) != 0;
+    }
+  }
+  // SIG_IGN, outside any handler (a handler's own call finds the thread
+  // started with the first handler): the clock starts now.
+  if (started && t_state.depth == 0) start_timer_thread();
 }
 
 // Which processes a spec fires in: target=children every process but the
@@ -246,7 +265,11 @@ bool fires_here(const wire::Injection& s) {
 void inject_init() {
   if (!g_run) return;
   const wire::Config& c = g_run->config;
-  if (c.time_scale > 0) g_time_scale = c.time_scale;
+  if (c.time_scale > 0 && c.time_scale != g_time_scale) g_time_scale = c.time_scale;
+  // No spec and no fuzzing (most runs, and every process of them): the
+  // tables stay zero and their pages unwritten (each written page is a
+  // page fault in every process).
+  if (c.injection_count == 0 && c.fuzz == 0 && !g_fuzz_inproc && g_nspecs == 0) return;
   g_specs = c.injections;
   g_nspecs = c.injection_count < wire::kMaxInjections ? c.injection_count : wire::kMaxInjections;
   g_here = g_timed_here = 0;
@@ -278,8 +301,10 @@ void inject_init() {
   timeline_init();
   for (uint32_t i = 0; i < g_nspecs; ++i)
     if (waits_for_handler(g_specs[i]) && ignored_by_default(g_specs[i].signal)) mark_started(i);
-  start_timer_thread();
+  if (timer_needed_now()) start_timer_thread();
 }
+
+void inject_checking_started() { start_timer_thread(); }
 
 void inject_reload() {
   inject_disarm();
@@ -297,6 +322,9 @@ void inject_after_fork() {
   // Threads do not survive fork; counts are per process; which specs fire
   // here may differ (target=children, target=NAME): as a new process.
   g_timer_running = false;
+  // Without specs or fuzzing every count and point is zero already: writing
+  // the zeros again would only copy the pages (a fork of a shell, a make).
+  if (!g_run || (g_run->config.injection_count == 0 && g_run->config.fuzz == 0 && !g_fuzz_inproc)) return;
   inject_reload();
 }
 

@@ -7,9 +7,13 @@
 namespace sigstorm {
 
 // Start-up (and again in a fork child): arms the call: points; starts the
-// timer thread in the process the CLI started.
+// timer thread in the process the CLI started (for specs that wait for a
+// handler: once there is one, see inject_checking_started).
 void inject_init();
 void inject_after_fork();
+// The deferred start-up is done (the program installs its first handler):
+// the clocks that waited for one get their thread.
+void inject_checking_started();
 
 // What a call's arguments tell the EINTR emulation (gathered only for a
 // call some spec chose).

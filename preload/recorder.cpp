@@ -98,6 +98,7 @@ void record(const Observation& f) {
         uint64_t expected = 0;
         g_merge_used.store(true, std::memory_order_relaxed);  // before the claim: a fork may come between
         if (s.key.compare_exchange_strong(expected, key)) {
+          g_merge_used.store(true, std::memory_order_relaxed);
           int32_t idx = append(f, ts.tid);
           s.index.store(idx >= 0 ? idx + 1 : kDropped, std::memory_order_release);
           break;
@@ -122,19 +123,29 @@ void record(const Observation& f) {
 
 namespace {
 
-void fill(wire::Process& p, int pid) {
+// `exe`: the program, when the caller knows it (a fork child runs its
+// parent's), else read from /proc/self/exe.
+void fill(wire::Process& p, int pid, const char* exe) {
   p.pid = pid;
   p.ppid = sys::getppid();
   p.execing.store(0, std::memory_order_relaxed);
   p.report.store(wire::kReportNone, std::memory_order_relaxed);  // a new image has not reported yet
   p.images++;
+  if (exe && exe[0]) {
+    size_t n = 0;
+    for (; exe[n] && n < sizeof p.exe - 1; ++n) p.exe[n] = exe[n];
+    p.exe[n] = 0;
+    return;
+  }
   long n = sys::readlink("/proc/self/exe", p.exe, sizeof p.exe - 1);
   p.exe[n > 0 ? n : 0] = 0;
 }
 
 }  // namespace
 
-void process_start() {
+void process_start() { process_start_as(nullptr); }
+
+void process_start_as(const char* exe) {
   wire::Header* run = g_run;
   g_process = nullptr;
   if (!run) return;
@@ -143,24 +154,29 @@ void process_start() {
   if (used > wire::kMaxProcesses) used = wire::kMaxProcesses;
   // This pid's entry from before an exec (the exec wrapper marked it): the
   // same process, one more image. Any other entry of this pid is a process
-  // that ended and whose pid came back: gone.
+  // that ended and whose pid came back: gone. (Header::process_pids says
+  // which entries to look at.)
   for (uint32_t i = 0; i < used; ++i) {
+    if (run->process_pids[i].load(std::memory_order_acquire) != pid) continue;
     wire::Process& p = run->processes[i];
     if (p.state.load(std::memory_order_acquire) != wire::kReady || p.pid != pid) continue;
     if (p.execing.load(std::memory_order_acquire)) {
-      fill(p, pid);
+      fill(p, pid, nullptr);  // a new image
       g_process = &p;
       return;
     }
     p.state.store(wire::kEnded, std::memory_order_release);
+    run->process_pids[i].store(0, std::memory_order_release);
   }
   for (uint32_t i = 0; i < wire::kMaxProcesses; ++i) {
+    if (run->process_pids[i].load(std::memory_order_relaxed) != 0) continue;  // taken: no need to touch it
     wire::Process& p = run->processes[i];
     uint32_t expected = wire::kFree;
     if (!p.state.compare_exchange_strong(expected, wire::kWriting, std::memory_order_acq_rel)) continue;
+    run->process_pids[i].store(pid, std::memory_order_release);
     // A freed slot's counters were zeroed by the CLI before it let go of it.
     p.images = 0;
-    fill(p, pid);
+    fill(p, pid, exe);
     uint32_t hw = run->next_process.load(std::memory_order_relaxed);
     while (hw < i + 1 && !run->next_process.compare_exchange_weak(hw, i + 1)) {
     }
@@ -182,7 +198,13 @@ void recorder_after_fork() {
     g_merge_used.store(false, std::memory_order_relaxed);
   }
   t_state.tid = 0;
-  process_start();
+  // The parent's program (an entry's exe is never rewritten in place while
+  // its process runs: exec takes the entry over only in the new image).
+  char exe[wire::kModulePathLen];
+  exe[0] = 0;
+  if (g_process) __builtin_memcpy(exe, g_process->exe, sizeof exe);
+  exe[sizeof exe - 1] = 0;
+  process_start_as(exe);
 }
 
 }  // namespace sigstorm

@@ -29,6 +29,8 @@ void record(const Observation& f);
 
 // Registers this process in the run file (start-up, and in a fork child).
 void process_start();
+// The same, for a process known to run program `exe` (a fork child).
+void process_start_as(const char* exe);
 // Forget the parent's merge table (fork child).
 void recorder_after_fork();
 

@@ -1,5 +1,9 @@
 // Finding the real functions behind our interposers, once, without
-// recursing. The hard case is start-up inside another interposer: dlsym of a
+// recursing. Each slot is looked up by its first call (in normal context:
+// a process that never installs a handler looks up only what it calls, a
+// few of 240); the first handler the program installs fills in the rest
+// (resolve_all, from the deferred start-up), so no handler's call ever
+// waits for dlsym. The hard case is start-up inside another interposer: dlsym of a
 // symbol libc lacks (atexit lives in libc_nonshared.a) takes the loader's
 // error path, which mallocs; when the program's allocator is itself
 // interposed (jemalloc, tcmalloc, mimalloc), its first malloc initializes it,
@@ -30,8 +34,9 @@ void** const kSlots[kFnCount] = {
 
 __thread bool t_resolving __attribute__((tls_model("initial-exec")));
 std::atomic<int> g_state{0};  // 0 not yet, 1 in progress, 2 done
-// Looked up already (found or not): a missing symbol is asked for once, since
-// every failed dlsym allocates its error message.
+// 1: resolve_all looked it up (or is looking); 2: the C library lacks it. A
+// missing symbol is asked for once, since every failed dlsym allocates its
+// error message.
 std::atomic<uint8_t> g_tried[kFnCount];
 
 void* lookup(int id) {
@@ -43,11 +48,12 @@ void* lookup(int id) {
 }
 
 void fill(int id) {
-  if (g_tried[id].exchange(1, std::memory_order_acq_rel)) return;
   if (__atomic_load_n(kSlots[id], __ATOMIC_ACQUIRE)) return;
+  if (g_tried[id].exchange(1, std::memory_order_acq_rel)) return;
   // Functions a libc may lack (pvalloc, _IO_putc, atexit) stay null; no
   // program can reach their wrapper through the loader.
   if (void* p = lookup(id)) __atomic_store_n(kSlots[id], p, __ATOMIC_RELEASE);
+  else g_tried[id].store(2, std::memory_order_release);
 }
 
 void die(const char* what) {
@@ -70,6 +76,25 @@ constexpr FnId kFirst[] = {fn_malloc, fn_calloc, fn_realloc, fn_free, fn_sigacti
 
 }  // namespace
 
+namespace {
+std::atomic<bool> g_first_done{false};
+}  // namespace
+
+void resolve_eager() {
+  if (g_first_done.load(std::memory_order_acquire) || t_resolving) return;
+  // dlsym's success path frees the previous lookup's error message: free
+  // (and the allocator it belongs to) must be found before any lookup can
+  // fail, or freeing that message would look up free, forever. sigaction:
+  // the shim calls it directly.
+  t_resolving = true;
+  for (FnId id : kFirst)
+    if (!__atomic_load_n(kSlots[id], __ATOMIC_ACQUIRE))
+      if (void* p = lookup(id)) __atomic_store_n(kSlots[id], p, __ATOMIC_RELEASE);
+  t_resolving = false;
+  if (!real::malloc || !real::free || !real::sigaction) die("malloc, free or sigaction");
+  g_first_done.store(true, std::memory_order_release);
+}
+
 void resolve_all() {
   if (g_state.load(std::memory_order_acquire) == 2) return;
   if (t_resolving) return;  // dlsym re-entered us: resolve_slot serves it
@@ -87,18 +112,26 @@ void resolve_all() {
 }
 
 void* resolve_slot(void** slot) {
-  resolve_all();
   void* p = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-  if (p || !t_resolving) return p;
-  // Called from inside resolve_all (an allocator starting up in dlsym's
-  // error path): this one function, now.
+  if (p) return p;
+  // This one function, now: its first call, or a call from inside
+  // resolve_all (an allocator starting up in dlsym's error path). A nested
+  // call of another function (dlsym's error path mallocs) resolves that
+  // one the same way; dlsym's success path allocates nothing and frees only
+  // with the free resolve_eager found first.
+  resolve_eager();  // this may be the process's first lookup (another library's constructor)
+  p = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+  if (p) return p;
   const int id = slot_id(slot);
   if (id < 0) return nullptr;
-  if (void* q = lookup(id)) {
+  if (g_tried[id].load(std::memory_order_acquire) == 2) return nullptr;  // the C library lacks it
+  void* q = lookup(id);
+  if (q) {
     __atomic_store_n(kSlots[id], q, __ATOMIC_RELEASE);
-    return q;
+  } else {
+    g_tried[id].store(2, std::memory_order_release);  // asked once: every failed dlsym allocates
   }
-  return nullptr;
+  return q;
 }
 
 }  // namespace real

@@ -6,6 +6,7 @@
 #include "preload/handlers.h"
 #include "preload/interpose.h"
 #include "preload/recorder.h"
+#include "preload/startup.h"
 #include "preload/sys.h"
 
 namespace sigstorm {
@@ -45,6 +46,9 @@ void unwrap(uint64_t prev, struct sigaction* old) {
 int install(int sig, const struct sigaction* act, struct sigaction* old) {
   auto fn = real_fn(real::sigaction);
   if (sig <= 0 || sig >= kNsig || sig == SIGKILL || sig == SIGSTOP) return fn(sig, act, old);
+  // The first handler: the deferred start-up, before the kernel can run it
+  // (the probe it may install is part of prev).
+  if (act && is_function((void*)act->sa_sigaction) && !in_borrowed_memory()) start_checking();
   const uint64_t prev = g_actions[sig].load(std::memory_order_acquire);
   int r;
   if (act && in_borrowed_memory()) {
@@ -160,6 +164,8 @@ namespace {
 // errno is left as the call left it.
 template <class F>
 sighandler_t legacy(F fn, int sig, sighandler_t h) {
+  // Before the real call gives the kernel the handler (see install).
+  if (is_function((void*)h) && !in_borrowed_memory()) start_checking();
   const int saved = errno;
   errno = 0;
   const sighandler_t r = fn(sig, h);

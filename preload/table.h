@@ -29,12 +29,16 @@ namespace real {
 #define SIGSTORM_FN(name, ret, params, args, family, safety, flags) extern ret(*name) params;
 #include "inject/wire/functions.def"
 
-// Fills in every pointer above (once; cheap to call again). Safe to call
-// from the first interposed call of the process, before constructors run.
+// What the shim calls through these pointers without real_fn() (sigaction):
+// start-up, every process.
+void resolve_eager();
+// Fills in every pointer above (once; cheap to call again): the deferred
+// start-up, before the program's first handler can run. Normal context only.
 void resolve_all();
-// The real function for one of the pointers above, also when called from
-// inside resolve_all (an interposed allocator starting up while dlsym
-// allocates): null only when the C library lacks the function.
+// The real function for one of the pointers above, looked up now if its
+// slot is empty (its first call, in normal context, or a call from inside
+// resolve_all: an interposed allocator starting up while dlsym allocates):
+// null only when the C library lacks the function.
 void* resolve_slot(void** slot);
 }  // namespace real
 

@@ -4,10 +4,10 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <set>
 
 #include "inject/error.h"
 #include "inject/options/signals.h"
+#include "inject/run/process_ledger.h"
 
 namespace sigstorm {
 
@@ -37,20 +37,20 @@ std::string signal_list(uint64_t mask) {
 
 std::optional<uint64_t> HandlerAudit::expected(const wire::Header& h, int pid) const {
   std::optional<uint64_t> mask;
-  for (const wire::Process& p : h.processes) {
+  for (uint32_t i = 0, n = used_processes(h); i < n; ++i) {
+    const wire::Process& p = h.processes[i];
     if (p.state.load(std::memory_order_acquire) != wire::kReady || p.pid != pid) continue;
     mask = p.expected_caught.load(std::memory_order_acquire);
   }
   return mask;
 }
 
-void HandlerAudit::look(const wire::Header& h, int pid, bool final) {
-  const auto want = expected(h, pid);
-  if (!want) return;
+bool HandlerAudit::look(int pid, std::optional<uint64_t> want, bool final) {
+  if (!want) return true;
   const auto caught = caught_signals(pid);
   if (!caught) {
     last_.erase(pid);
-    return;
+    return false;
   }
   // glibc's own signals below SIGRTMIN (thread cancellation, setxid) are
   // the C library's business, not the program's handlers.
@@ -60,11 +60,12 @@ void HandlerAudit::look(const wire::Header& h, int pid, bool final) {
   if (final) {
     if (raw) confirmed_[pid] |= raw;
     last_.erase(pid);
-    return;
+    return true;
   }
   const uint64_t before = last_.count(pid) ? last_[pid] : 0;
   if (const uint64_t both = before & raw) confirmed_[pid] |= both;
   last_[pid] = raw;
+  return true;
 }
 
 void HandlerAudit::sample() {
@@ -74,15 +75,25 @@ void HandlerAudit::sample() {
   } catch (const Error&) {
     return;
   }
-  std::set<int> pids;
-  for (const wire::Process& p : h->processes)
-    if (p.state.load(std::memory_order_acquire) == wire::kReady && p.pid > 0) pids.insert(p.pid);
-  for (int pid : pids) look(*h, pid, false);
+  // One pass over the entries (a look per pid at every entry was 512 x 512
+  // page touches every 100 ms on a build); a pid's latest entry wins, as in
+  // expected().
+  // pid -> its latest entry (the mask the shim published, the entry's index).
+  std::map<int, std::pair<uint64_t, uint32_t>> wants;
+  for (uint32_t i = 0, n = used_processes(*h); i < n; ++i) {
+    const wire::Process& p = h->processes[i];
+    if (p.state.load(std::memory_order_acquire) == wire::kReady && p.pid > 0 && gone_[i] != p.pid)
+      wants[p.pid] = {p.expected_caught.load(std::memory_order_acquire), i};
+  }
+  // A process that is gone stays gone: its entry is not looked at again (a
+  // build leaves hundreds of them until the ledger takes them out).
+  for (const auto& [pid, want] : wants)
+    if (!look(pid, want.first, false)) gone_[want.second] = pid;
 }
 
 void HandlerAudit::sample_final(int pid) {
   try {
-    look(run_file_.read(), pid, true);
+    look(pid, expected(run_file_.read(), pid), true);
   } catch (const Error&) {
   }
 }

@@ -36,11 +36,14 @@ class HandlerAudit {
  private:
   // The shim's view of pid: its latest Process entry (exec makes a new one).
   std::optional<uint64_t> expected(const wire::Header& h, int pid) const;
-  void look(const wire::Header& h, int pid, bool final);
+  // Compares pid's SigCgt with what the shim installed (`want`, none: not a
+  // process of the run). False when the process is gone.
+  bool look(int pid, std::optional<uint64_t> want, bool final);
 
   const RunFile& run_file_;
   std::map<int, uint64_t> last_;
   std::map<int, uint64_t> confirmed_;
+  int gone_[wire::kMaxProcesses] = {};  // per entry: the pid a look found gone
 };
 
 }  // namespace sigstorm

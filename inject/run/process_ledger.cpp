@@ -66,18 +66,21 @@ void clear_entry(wire::Process& p) {
 }
 
 void clear_processes(wire::Header& header, uint32_t n) {
-  for (uint32_t i = 0; i < n && i < wire::kMaxProcesses; ++i) clear_entry(header.processes[i]);
+  for (uint32_t i = 0; i < n && i < wire::kMaxProcesses; ++i) {
+    clear_entry(header.processes[i]);
+    header.process_pids[i].store(0, std::memory_order_relaxed);
+  }
 }
 
 size_t ProcessLedger::harvest(wire::Header& header) {
   size_t n = 0;
-  const uint32_t used = std::min(header.next_process.load(std::memory_order_acquire), wire::kMaxProcesses);
-  for (uint32_t i = 0; i < used; ++i) {
+  for (uint32_t i = 0, used = used_processes(header); i < used; ++i) {
     wire::Process& p = header.processes[i];
     const uint32_t state = p.state.load(std::memory_order_acquire);
     if (state != wire::kEnded && !(state == wire::kReady && gone(p.pid))) continue;
     ended_.push_back(snapshot(p));
     clear_entry(p);
+    header.process_pids[i].store(0, std::memory_order_relaxed);
     p.state.store(wire::kFree, std::memory_order_release);  // the shim may claim it now
     ++n;
   }
@@ -87,10 +90,7 @@ size_t ProcessLedger::harvest(wire::Header& header) {
 std::vector<ProcessEntry> all_processes(const wire::Header& header, const ProcessLedger* ledger) {
   std::vector<ProcessEntry> out;
   if (ledger) out = ledger->ended();
-  // Entries are claimed below next_process (a high-water mark): nothing
-  // lies past it, and each entry is pages away from the next.
-  const uint32_t used = std::min(header.next_process.load(std::memory_order_acquire), wire::kMaxProcesses);
-  for (uint32_t i = 0; i < used; ++i) {
+  for (uint32_t i = 0, n = used_processes(header); i < n; ++i) {
     const wire::Process& p = header.processes[i];
     const uint32_t state = p.state.load(std::memory_order_acquire);
     if (state == wire::kReady || state == wire::kEnded) out.push_back(snapshot(p));

@@ -32,6 +32,14 @@ struct ProcessEntry {
   std::vector<Handled> handled;           // signals whose handler ran
 };
 
+// The entries any process has used so far ([0, next_process)): readers look
+// only at those, since each entry is a page of its own and touching all 512
+// cost a short run hundreds of page faults.
+inline uint32_t used_processes(const wire::Header& h) {
+  const uint32_t n = h.next_process.load(std::memory_order_acquire);
+  return n < wire::kMaxProcesses ? n : wire::kMaxProcesses;
+}
+
 // A copy of a run-file entry (any state; the caller decides which count).
 ProcessEntry snapshot(const wire::Process& p);
 // Zeroes every count of a run-file entry (not its state).

@@ -325,11 +325,14 @@ Outcome Supervisor::finish() {
       while ((reaped = waitpid(-1, &status, WNOHANG)) > 0) {
       }
       if (reaped < 0 && errno == ECHILD) break;
-      if (monotonic_ns() >= deadline) {
+      const uint64_t now = monotonic_ns();
+      // Until the next child ends (SIGCHLD is the gate's), not a poll: the
+      // run ends as soon as its last process does. SIGTERM or SIGHUP for
+      // sigstorm ends the wait.
+      if (now >= deadline || gate_.wait(deadline - now) != 0) {
         outcome_.stragglers = std::max<size_t>(descendants(getpid()), 1);
         break;
       }
-      usleep(10000);
     }
   }
   share_.reset();

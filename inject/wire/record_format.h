@@ -284,6 +284,12 @@ struct Header {
   std::atomic<uint64_t> dropped_processes;
   uint64_t start_ns;                        // CLOCK_MONOTONIC when the CLI made the run file
   std::atomic<uint64_t> events_seen;        // timeline events, sampled or not
+  // processes[i].pid while that entry is claimed and not ended (kWriting,
+  // kReady), else 0. Each Process is a page of its own: a process starting
+  // finds its pid's entries and a free slot by reading this one page, not
+  // one page per entry (which made every process of a build pay hundreds of
+  // page faults). The CLI zeroes it as it frees an entry.
+  std::atomic<int32_t> process_pids[kMaxProcesses];
   Module modules[kMaxModules];
   Active active[kMaxActive];
   Process processes[kMaxProcesses];

@@ -194,9 +194,11 @@ TEST(HandlerAudit, ReportsHandlersTheShimDidNotInstall) {
   }
   char c = 0;
   ASSERT_EQ(read(ready[0], &c, 1), 1);
-  wire::Process& p = const_cast<wire::Header&>(rf.read()).processes[0];
+  wire::Header& h = const_cast<wire::Header&>(rf.read());
+  wire::Process& p = h.processes[0];
   p.pid = child;
   p.expected_caught.store(1ull << (SIGUSR1 - 1));
+  h.next_process.store(1);  // as the shim claims an entry: readers look at [0, next_process)
   p.state.store(wire::kReady);
 
   HandlerAudit audit(rf);

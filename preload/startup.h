@@ -1,0 +1,22 @@
+// The shim's start-up in two steps (preload/init.cpp), so that a process
+// that never installs a handler pays next to nothing for being preloaded.
+//
+// Eager, in the library's constructor, in every process: the run file,
+// this process's entry in it, the fork hook, the --inject specs (call:
+// points armed; the timer thread of after:/every: specs that need no
+// handler). Deferred, once, before the program's first handler can run:
+// every real function resolved, libunwind loaded and warmed on the calling
+// thread, the hang probe, the timer thread of from=handler specs.
+#pragma once
+
+namespace sigstorm {
+
+// The deferred step, idempotent and thread-safe. Normal context only (it
+// resolves symbols and dlopen()s libunwind): the sigaction/signal wrappers
+// call it before the kernel gets a handler, the fuzz harness when it
+// attaches. Never from a signal handler: a managed handler runs only after
+// it, so a handler's own sigaction call finds it done.
+void start_checking();
+bool checking_started();
+
+}  // namespace sigstorm

@@ -1,0 +1,67 @@
+// Start-up only where needed (preload/startup.h): a process pays for
+// libunwind, the hang probe and a from=handler clock's thread only once it
+// installs its first handler, and that handler still runs checked, with a
+// stack, right after it is installed.
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+using namespace e2e;
+
+namespace {
+
+void expect_checked_handler(const SigstormRun& s, int pid) {
+  const int line = line_of(target_source("lazy_start.c"), "@line:malloc-call");
+  ASSERT_GT(line, 0);
+  EXPECT_EQ(int_field(s.result.out, "ran"), 1) << "the handler ran\n" << s.result.out;
+  auto f = s.findings("unsafe-call", "malloc");
+  ASSERT_EQ(f.size(), 1u) << s.describe();
+  EXPECT_EQ(f[0].value("pid", -1), pid) << f[0].dump(1);
+  EXPECT_TRUE(has_frame(f[0], "on_usr1", "lazy_start.c", line)) << "a stack from libunwind\n" << f[0].dump(1);
+}
+
+}  // namespace
+
+class LazyStart : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(LazyStart, NothingLoadedBeforeTheFirstHandler) {
+  REQUIRE_SIGSTORM();
+  // A from=handler clock waits for a handler: its thread too.
+  auto s = run_sigstorm({"--inject", "SIGUSR2@every:3600s,from=handler"}, {target("lazy_start"), GetParam()});
+  ASSERT_FALSE(s.result.timed_out) << s.describe();
+  EXPECT_EQ(s.result.shell_status(), 66) << s.describe();
+  ASSERT_TRUE(s.report_ok) << s.describe();
+  EXPECT_EQ(int_field(s.result.out, "unwind-before"), 0) << s.result.out;
+  EXPECT_EQ(int_field(s.result.out, "threads-before"), 1) << s.result.out;
+  EXPECT_EQ(int_field(s.result.out, "unwind-after"), 1) << s.result.out;
+  EXPECT_EQ(int_field(s.result.out, "threads-after"), 2) << "the clock's thread, once there is a handler\n"
+                                                         << s.result.out;
+  expect_checked_handler(s, s.report["processes"][0].value("pid", -1));
+}
+
+INSTANTIATE_TEST_SUITE_P(Installers, LazyStart, ::testing::Values("sigaction", "signal"));
+
+TEST(LazyStart, ClockFromTheStartStillStartsWithTheProcess) {
+  REQUIRE_SIGSTORM();
+  auto s = run_sigstorm({"--inject", "SIGUSR2@every:3600s,from=start"}, {target("lazy_start"), "sigaction"});
+  ASSERT_FALSE(s.result.timed_out) << s.describe();
+  EXPECT_EQ(int_field(s.result.out, "threads-before"), 2) << s.result.out;
+  EXPECT_EQ(int_field(s.result.out, "unwind-before"), 0) << s.result.out;
+  ASSERT_TRUE(s.report_ok) << s.describe();
+  expect_checked_handler(s, s.report["processes"][0].value("pid", -1));
+}
+
+TEST(LazyStart, ForkChildOfAParentWithoutHandlers) {
+  REQUIRE_SIGSTORM();
+  auto s = run_sigstorm({}, {target("lazy_start"), "sigaction", "fork"});
+  ASSERT_FALSE(s.result.timed_out) << s.describe();
+  EXPECT_EQ(s.result.shell_status(), 66) << s.describe();
+  ASSERT_TRUE(s.report_ok) << s.describe();
+  EXPECT_EQ(int_field(s.result.out, "unwind-before"), 0) << s.result.out;
+  EXPECT_EQ(int_field(s.result.out, "unwind-after"), 1) << s.result.out;
+  EXPECT_EQ(int_field(s.result.out, "parent-unwind"), 0) << "the parent never installed one\n" << s.result.out;
+  const int child = int_field(s.result.out, "child");
+  ASSERT_GT(child, 0) << s.result.out;
+  expect_checked_handler(s, child);
+  EXPECT_EQ(s.report["processes"].size(), 2u) << "both processes have their entry\n" << s.report["processes"].dump(1);
+}
