@@ -59,6 +59,10 @@ void crash_in_handler(int fatal_sig);
 void crash_catcher(int sig, siginfo_t* info, void* uc);
 void trampoline(int sig, siginfo_t* info, void* uc);
 
+// The function behind an audit stub (a handler the program got from
+// dlsym(), which the audit library bound to a stub), or fn itself.
+void* audit_unstub(void* fn);
+
 // Leaves handlers that a jump abandoned (longjmp/siglongjmp out of a
 // handler): `sp` is the stack pointer of code that runs now, `mask` its
 // signal mask (null: this thread's mask now).

@@ -126,7 +126,7 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
     errno = saved_errno;
     return;
   }
-  void* handler = (void*)(act & kActHandlerMask);
+  void* handler = audit_unstub((void*)(act & kActHandlerMask));
   if (act & kActResetHand) {
     // The kernel already reset its side to SIG_DFL; so does our table.
     if (g_actions[sig].compare_exchange_strong(act, kActResetDone | (act & kActSiginfo),
@@ -172,7 +172,11 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
   }
   const int saved_in_call = ts.in_call;
   const uint32_t saved_arm = ts.handler_arm;
+  const uintptr_t saved_stub_sp = ts.stub_sp;  // a checked call this handler interrupted
+  const int32_t saved_call_record = ts.call_record;
   ts.in_call = 0;
+  ts.stub_sp = 0;
+  ts.call_record = 0;
   if (ts.depth == 0) publish_handler_entry(sig, handler);
   ts.depth++;
   // Counted once this handler's entry is complete (handlers left by a jump
@@ -190,6 +194,8 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
   if (ts.depth == 0) publish_handler_exit();
   ts.in_call = saved_in_call;
   ts.handler_arm = saved_arm;
+  ts.stub_sp = saved_stub_sp;
+  ts.call_record = saved_call_record;
   if (after != saved_errno && check_enabled(wire::kErrnoClobber)) {
     Observation f{wire::kErrnoClobber};
     f.sig = sig;

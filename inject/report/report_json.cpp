@@ -71,6 +71,7 @@ std::string write_json(const Report& r) {
     o["nested_signal"] = opt(f.nested_signal);
     o["errno_before"] = opt(f.errno_before);
     o["errno_after"] = opt(f.errno_after);
+    if (f.kind == wire::kUnsafeCall) o["calls"] = f.calls;
     findings.push_back(std::move(o));
   }
   j["findings"] = findings;
