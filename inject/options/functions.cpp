@@ -148,7 +148,7 @@ std::string policy_markdown() {
       "`--policy linux` also accepts the second table: each is a plain system call or pure\n"
       "computation in glibc. `sigstorm points --policy posix|linux` prints the same.\n"
       "\n"
-      "| `--policy posix` | reason |\n| --- | --- |\n";
+      "| function (`--policy posix`) | reason |\n| --- | --- |\n";
   auto rows = [&](wire::Policy p) {
     for (const auto& f : policy_additions(p)) {
       out += "| `" + std::string(f.name) + "` | ";
@@ -157,7 +157,7 @@ std::string policy_markdown() {
     }
   };
   rows(wire::kPolicyPosix);
-  out += "\n| `--policy linux` adds | reason |\n| --- | --- |\n";
+  out += "\n| function (`--policy linux` adds) | reason |\n| --- | --- |\n";
   rows(wire::kPolicyLinux);
   return out;
 }
