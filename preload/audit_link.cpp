@@ -55,13 +55,18 @@ bool names_auditor(const char* kv) {
 }
 
 // For the exec wrappers: a child whose environment lost LD_AUDIT gets it back.
+void keep(char* dst, size_t cap, const char* kv) {
+  size_t i = 0;
+  for (const char* p = kv; *p && i + 1 < cap; ++p) dst[i++] = *p;
+  dst[i] = 0;
+}
+
 void save_audit_env() {
   for (char** e = environ; e && *e; ++e) {
-    if (__builtin_strncmp(*e, "LD_AUDIT=", 9) != 0 || !names_auditor(*e)) continue;
-    size_t i = 0;
-    for (const char* p = *e; *p && i + 1 < sizeof g_env.audit; ++p) g_env.audit[i++] = *p;
-    g_env.audit[i] = 0;
+    if (__builtin_strncmp(*e, "LD_AUDIT=", 9) == 0 && names_auditor(*e)) keep(g_env.audit, sizeof g_env.audit, *e);
+    if (__builtin_strncmp(*e, "GLIBC_TUNABLES=", 15) == 0) keep(g_env.tunables, sizeof g_env.tunables, *e);
   }
+  if (!g_env.audit[0]) g_env.tunables[0] = 0;
 }
 
 __attribute__((constructor(102))) void audit_attach() {

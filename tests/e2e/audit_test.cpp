@@ -196,3 +196,13 @@ TEST(AuditHardCases, TheProgramsOwnAuditorIsChainedAfterOurs) {
   EXPECT_NE(s.result.err.find("user-auditor"), std::string::npos) << s.describe();
   EXPECT_EQ(unsafe_names(s), std::set<std::string>{"strsignal"}) << s.describe();
 }
+
+TEST(AuditHardCases, AChildExecdWithAnEmptyEnvironmentIsStillAudited) {
+  REQUIRE_SIGSTORM();
+  // env -i execs the program with no environment: the exec wrappers put
+  // LD_PRELOAD, LD_AUDIT and the tunable back.
+  auto s = run_sigstorm({}, {"/usr/bin/env", "-i", target("audit_corpus_c"), "strsignal"});
+  ASSERT_TRUE(s.report_ok) << s.describe();
+  EXPECT_NE(s.result.out.find("ran=strsignal\n"), std::string::npos) << s.describe();
+  EXPECT_EQ(unsafe_names(s), std::set<std::string>{"strsignal"}) << s.describe();
+}
