@@ -5,6 +5,7 @@
 // handler, a function the policy does not allow is recorded as unsafe-call
 // under the name the caller used, and then called.
 #include <cpuid.h>
+#include <pthread.h>
 #include <stddef.h>
 
 #include "inject/wire/audit_link.h"
@@ -77,9 +78,18 @@ __attribute__((constructor(102))) void audit_attach() {
   sigstorm_audit_targets = link->targets;
   g_link = link;
   __atomic_store_n(link->common, (void*)&sigstorm_audit_common, __ATOMIC_RELEASE);
+  // A fork child has only the forking thread: only its handlers run.
+  pthread_atfork(nullptr, nullptr, [] {
+    g_link->running->store(t_state.depth > 0 ? 1 : 0, std::memory_order_relaxed);
+  });
 }
 
 }  // namespace
+
+void audit_handler_running(int delta) {
+  const wire::AuditLink* link = g_link;
+  if (link) link->running->fetch_add((uint32_t)delta, std::memory_order_relaxed);
+}
 
 void* audit_unstub(void* fn) {
   const wire::AuditLink* link = g_link;

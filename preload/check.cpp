@@ -44,7 +44,10 @@ void leave_abandoned_handlers(uintptr_t sp, const sigset_t* mask) {
     ts.in_call = 0;
     ts.stub_sp = 0;
     ts.call_record = 0;
-    if (ts.depth == 0) publish_handler_exit();
+    if (ts.depth == 0) {
+      publish_handler_exit();
+      audit_handler_running(-1);
+    }
     if (!check_enabled(wire::kLongjmpMask)) continue;
     sigset_t now;
     if (mask) now = *mask;

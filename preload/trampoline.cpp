@@ -177,7 +177,10 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
   ts.in_call = 0;
   ts.stub_sp = 0;
   ts.call_record = 0;
-  if (ts.depth == 0) publish_handler_entry(sig, handler);
+  if (ts.depth == 0) {
+    audit_handler_running(1);
+    publish_handler_entry(sig, handler);
+  }
   ts.depth++;
   // Counted once this handler's entry is complete (handlers left by a jump
   // count too): a signal that lands in the counting sees it running.
@@ -191,7 +194,10 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
   const int after = errno;
   if (ts.handler_arm) on_handler_exit();  // handler:SIG specs of a handler that made no call
   ts.depth--;
-  if (ts.depth == 0) publish_handler_exit();
+  if (ts.depth == 0) {
+    publish_handler_exit();
+    audit_handler_running(-1);
+  }
   ts.in_call = saved_in_call;
   ts.handler_arm = saved_arm;
   ts.stub_sp = saved_stub_sp;

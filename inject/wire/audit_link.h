@@ -11,7 +11,7 @@
 namespace sigstorm::wire {
 
 constexpr uint32_t kAuditMagic = 0x41545347;  // "GSTA"
-constexpr uint32_t kAuditVersion = 1;
+constexpr uint32_t kAuditVersion = 2;
 
 // How a stub enters its function once the check has run (in a handler only).
 enum AuditMode : uint8_t {
@@ -20,8 +20,11 @@ enum AuditMode : uint8_t {
   kAuditTail = 1,  // jumped to: the function looks at its caller (dlsym, dlopen)
 };
 
-// Every stub is `mov $id, %r11d; jmp *common`. Before the shim attaches,
-// common passes straight through; the shim points it at its check.
+// Every stub is `cmpl $0, running; jne 1f; jmp *target; 1: mov $id, %r11d;
+// jmp *common`: while no thread of the process runs a handler, a load, a
+// branch and the function's own indirect jump. Before the shim attaches,
+// common passes straight through; the shim points it at its check and keeps
+// `running`.
 struct AuditLink {
   uint32_t magic;
   uint32_t version;
@@ -30,6 +33,7 @@ struct AuditLink {
   const char* const* names;  // per stub id: the symbol as the calling object names it
   const uint8_t* modes;      // per stub id: AuditMode
   std::atomic<uint32_t>* count;  // stubs made so far
+  std::atomic<uint32_t>* running;  // threads of the process inside a handler (the shim counts)
   // Where stub `id` is: first_stub + id * stub_bytes (a function pointer
   // dlsym() returned, which the dynamic linker also lets the auditor bind).
   uintptr_t first_stub;

@@ -32,10 +32,16 @@ namespace {
 using sigstorm::wire::AuditLink;
 
 constexpr uint32_t kMaxStubs = 1u << 18;
-constexpr size_t kStubBytes = 16;
-constexpr size_t kCodeOffset = 4096;  // page 0 holds the `common` slot
-constexpr size_t kCodeSize = kCodeOffset + kMaxStubs * kStubBytes;
-constexpr uint32_t kHashSlots = 1u << 19;
+constexpr size_t kStubBytes = 32;
+// The memfd: page 0 holds the `common` slot (offset 0) and the count of
+// threads running a handler (offset 64); then the stubs; then each stub's
+// target, which the stub jumps through itself (one indirect branch per
+// function, so the CPU predicts each on its own).
+constexpr size_t kRunningOffset = 64;
+constexpr size_t kCodeOffset = 4096;
+constexpr size_t kTargetsOffset = kCodeOffset + kMaxStubs * kStubBytes;
+constexpr size_t kCodeSize = kTargetsOffset + kMaxStubs * sizeof(void*);
+constexpr uint32_t kHashSlots = 1u << 16;  // sparse pages: each slot touched may fault one in
 constexpr size_t kNameArena = 16u << 20;
 
 // Functions that must see their real caller or stack, never a frame of ours:
@@ -140,15 +146,27 @@ const char* keep_name(const char* name) {
   return g_arena + at;
 }
 
+// cmpl $0, running(%rip); jne 1f; jmp *target(%rip)
+// 1: mov $id, %r11d; jmp *common(%rip)
 void write_stub(uint32_t id) {
   unsigned char* w = (unsigned char*)g_write + kCodeOffset + (size_t)id * kStubBytes;
-  const uintptr_t at = (uintptr_t)g_exec + kCodeOffset + (size_t)id * kStubBytes;
-  w[0] = 0x41, w[1] = 0xbb;  // mov $id, %r11d
-  memcpy(w + 2, &id, 4);
-  w[6] = 0xff, w[7] = 0x25;  // jmp *rel32(%rip): page 0's slot
-  const int32_t rel = (int32_t)((intptr_t)g_exec - (intptr_t)(at + 12));
-  memcpy(w + 8, &rel, 4);
-  w[12] = 0x0f, w[13] = 0x0b, w[14] = 0xcc, w[15] = 0xcc;  // ud2; never reached
+  const intptr_t at = (intptr_t)g_exec + kCodeOffset + (intptr_t)id * kStubBytes;
+  auto rel = [&](size_t end, intptr_t to) { return (int32_t)(to - (at + (intptr_t)end)); };
+  int32_t r;
+  w[0] = 0x83, w[1] = 0x3d;  // cmpl $0, rel32(%rip)
+  r = rel(7, (intptr_t)g_exec + kRunningOffset);
+  memcpy(w + 2, &r, 4);
+  w[6] = 0x00;
+  w[7] = 0x75, w[8] = 0x06;  // jne +6
+  w[9] = 0xff, w[10] = 0x25;  // jmp *rel32(%rip): this stub's target
+  r = rel(15, (intptr_t)g_exec + kTargetsOffset + (intptr_t)id * 8);
+  memcpy(w + 11, &r, 4);
+  w[15] = 0x41, w[16] = 0xbb;  // mov $id, %r11d
+  memcpy(w + 17, &id, 4);
+  w[21] = 0xff, w[22] = 0x25;  // jmp *rel32(%rip): page 0's common slot
+  r = rel(27, (intptr_t)g_exec);
+  memcpy(w + 23, &r, 4);
+  for (size_t i = 27; i < kStubBytes; ++i) w[i] = 0xcc;  // never reached
 }
 
 // One stub per (function, name, defining object), shared by every object
@@ -216,7 +234,7 @@ SIGSTORM_AUDIT_EXPORT unsigned la_version(unsigned version) {
   if (version < 1) return 0;
   g_enabled = read_config() && map_stubs();
   if (g_enabled) {
-    g_targets = (void**)map_anon(kMaxStubs * sizeof(void*));
+    g_targets = (void**)(g_write + kTargetsOffset);
     g_names = (const char**)map_anon(kMaxStubs * sizeof(char*));
     g_modes = (uint8_t*)map_anon(kMaxStubs);
     g_defined_in = (uintptr_t*)map_anon(kMaxStubs * sizeof(uintptr_t));
@@ -235,6 +253,7 @@ SIGSTORM_AUDIT_EXPORT unsigned la_version(unsigned version) {
     g_link.names = g_names;
     g_link.modes = g_modes;
     g_link.count = &g_count;
+    g_link.running = (std::atomic<uint32_t>*)(g_write + kRunningOffset);
     g_link.first_stub = (uintptr_t)g_exec + kCodeOffset;
     g_link.stub_bytes = kStubBytes;
     g_link.max_stubs = kMaxStubs;
