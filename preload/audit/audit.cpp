@@ -3,8 +3,8 @@
 // every object of the program's namespace, at start-up (also BIND_NOW, since
 // glibc 2.35), on lazy binding and in dlopen()ed objects. A function the
 // policy allows, or one the shim interposes (which checks itself), is bound
-// as it was: no cost. Any other gets a stub, `mov $id, %r11d; jmp *common`,
-// and the shim (preload/audit_link.cpp) does the rest.
+// as it was: no cost. Any other gets a stub (write_stub), and the shim
+// (preload/audit_link.cpp) does the rest.
 //
 // This library runs in its own link namespace with its own libc, before the
 // program's libc is even relocated; it allocates nothing from it but
