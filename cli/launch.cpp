@@ -80,10 +80,21 @@ std::string shim_path() {
   return real;
 }
 
+constexpr const char* kStaticTlsTunable = "glibc.rtld.optional_static_tls";
+constexpr const char* kStaticTlsBytes = "16384";
+
+std::string audit_library(const std::string& shim) {
+  const std::string path = shim.substr(0, shim.rfind('/') + 1) + "libsigstorm-audit.so";
+  return access(path.c_str(), R_OK) == 0 ? path : std::string();
+}
+
 std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file) {
   std::vector<std::string> env;
-  std::string preload;
+  std::string preload, audit, tunables;
+  bool has_tunables = false;
   const std::string pre = "LD_PRELOAD=";
+  const std::string aud = "LD_AUDIT=";
+  const std::string tun = "GLIBC_TUNABLES=";
   const std::string run = std::string(wire::kEnvRunFile) + "=";
   for (char** e = environ; e && *e; ++e) {
     std::string_view kv(*e);
@@ -91,10 +102,31 @@ std::vector<std::string> child_environment(const std::string& shim, const std::s
       preload = std::string(kv.substr(pre.size()));
       continue;
     }
+    if (kv.substr(0, aud.size()) == aud) {
+      audit = std::string(kv.substr(aud.size()));
+      continue;
+    }
+    if (kv.substr(0, tun.size()) == tun) {
+      tunables = std::string(kv.substr(tun.size()));
+      has_tunables = true;
+      continue;
+    }
     if (kv.substr(0, run.size()) == run) continue;
     env.emplace_back(kv);
   }
   env.push_back(pre + shim + (preload.empty() ? "" : ":" + preload));
+  // The unsafe-call check of every call into a shared object (preload/audit/):
+  // first, the program's own auditors chained after it (rtld-audit(7)).
+  const std::string auditor = audit_library(shim);
+  if (!auditor.empty()) env.push_back(aud + auditor + (audit.empty() ? "" : ":" + audit));
+  else if (!audit.empty()) env.push_back(aud + audit);
+  // The audit namespace's libc takes static TLS from the surplus glibc keeps
+  // for dlopen (512 bytes by default): a preloaded library with initial-exec
+  // TLS (jemalloc: 2.6 KiB) would then fail to load. The program's own
+  // setting of the tunable wins.
+  if (!auditor.empty() && tunables.find(kStaticTlsTunable) == std::string::npos)
+    tunables += (tunables.empty() ? "" : ":") + std::string(kStaticTlsTunable) + "=" + kStaticTlsBytes;
+  if (has_tunables || !tunables.empty()) env.push_back(tun + tunables);
   env.push_back(run + run_file);
   return env;
 }

@@ -20,8 +20,11 @@ double time_scale_option(const std::string& text);
 int exitcode_option(const std::string& text);
 // libsigstorm.so: $SIGSTORM_SHIM, else ../lib/ beside this binary. Throws Error.
 std::string shim_path();
-// This process's environment with the shim first in LD_PRELOAD and the run
-// file named.
+// libsigstorm-audit.so beside the shim, or "" when there is none.
+std::string audit_library(const std::string& shim);
+// This process's environment with the shim first in LD_PRELOAD, the audit
+// library first in LD_AUDIT (the program's own auditors after it) and the
+// run file named.
 std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file);
 
 // The program a run starts and the shim it gets, checked before anything

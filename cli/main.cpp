@@ -112,6 +112,10 @@ int main(int argc, char** argv) {
       "points", "List every injection point (interposed function): family, safety, blocking, SA_RESTART");
   points->add_option("--format", points_format, "text (default) or markdown (docs/points.md)")
       ->type_name("text|markdown");
+  std::optional<std::string> points_policy;
+  points->add_option("--policy", points_policy,
+                     "Instead, list what a handler may call under the policy: posix or linux, each with its reason")
+      ->type_name("posix|linux");
 
   // ---- report ----
   std::string report_in;
@@ -147,7 +151,11 @@ int main(int argc, char** argv) {
     }
     if (fuzz->parsed()) return sigstorm::cli::fuzz_command();
     if (points->parsed()) {
-      if (points_format == "text") std::cout << sigstorm::points_text();
+      if (points_policy) {
+        auto p = sigstorm::parse_policy(*points_policy);
+        if (!p) return usage_error("--policy '" + *points_policy + "': unknown policy (want posix or linux)");
+        std::cout << sigstorm::policy_text(*p);
+      } else if (points_format == "text") std::cout << sigstorm::points_text();
       else if (points_format == "markdown") std::cout << sigstorm::points_markdown();
       else return usage_error("--format '" + points_format + "': unknown format (want text or markdown)");
       std::cout.flush();

@@ -2,7 +2,7 @@
 # (or `cpack -G DEB`) lays out
 #
 #   P/bin/sigstorm                          the CLI
-#   P/lib/libsigstorm.so                    the shim (the CLI looks in ../lib/
+#   P/lib/libsigstorm.so                    the shim, and libsigstorm-audit.so beside it (the CLI looks in ../lib/
 #                                           beside itself; so does the harness)
 #   P/lib/libsigstorm_fuzz.a                the in-process fuzz harness
 #   P/lib/libsigstorm_engine.a              the engine the harness links
@@ -33,7 +33,7 @@ endif()
 if(TARGET sigstorm_cli)
   install(TARGETS sigstorm_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
 endif()
-install(TARGETS sigstorm LIBRARY DESTINATION ${SIGSTORM_INSTALL_LIBDIR} COMPONENT runtime)
+install(TARGETS sigstorm sigstorm_audit LIBRARY DESTINATION ${SIGSTORM_INSTALL_LIBDIR} COMPONENT runtime)
 
 # ---- the fuzz harness ----
 # The build's libsigstorm_fuzz.a falls back to the build tree's shim

@@ -42,7 +42,12 @@ void leave_abandoned_handlers(uintptr_t sp, const sigset_t* mask) {
     // blocks more, so the trampoline passes the interrupted context's mask.
     ts.depth--;
     ts.in_call = 0;
-    if (ts.depth == 0) publish_handler_exit();
+    ts.stub_sp = 0;
+    ts.call_record = 0;
+    if (ts.depth == 0) {
+      publish_handler_exit();
+      audit_handler_running(-1);
+    }
     if (!check_enabled(wire::kLongjmpMask)) continue;
     sigset_t now;
     if (mask) now = *mask;
@@ -62,15 +67,27 @@ CallScope::CallScope(int id, void* real_fn, void* caller, uint32_t chosen, CallF
   if (ts.in_shim) return;
   if (ts.depth > 0) leave_abandoned_handlers(current_sp(), nullptr);
   if (ts.depth > 0) {
-    if (ts.in_call == 0 && !allowed(id) && check_enabled(wire::kUnsafeCall)) {
-      const ActiveHandler& h = ts.active[(ts.depth < kMaxHandlerDepth ? ts.depth : kMaxHandlerDepth) - 1];
-      Observation f{wire::kUnsafeCall};
-      f.sig = h.sig;
-      f.fn = id;
-      f.handler = h.handler;
-      f.site = (uintptr_t)caller;
-      f.top = real_fn;
-      record(f);
+    // Inside a call an audit stub checked (strsignal calling malloc), or a
+    // stub call a jump or an exception left: judged by the stack pointer.
+    bool in_stub_call = false;
+    if (ts.stub_sp) {
+      in_stub_call = current_sp() < ts.stub_sp;
+      if (!in_stub_call) ts.stub_sp = 0;
+    }
+    if (ts.in_call == 0 && !in_stub_call) {
+      ts.call_record = 0;
+      if (!allowed(id) && check_enabled(wire::kUnsafeCall)) {
+        const ActiveHandler& h = ts.active[(ts.depth < kMaxHandlerDepth ? ts.depth : kMaxHandlerDepth) - 1];
+        Observation f{wire::kUnsafeCall};
+        f.sig = h.sig;
+        f.fn = id;
+        f.handler = h.handler;
+        f.site = (uintptr_t)caller;
+        f.top = real_fn;
+        ts.call_record = record(f);
+      }
+    } else if (!allowed(id)) {
+      note_inner_call(ts.call_record, id);  // one finding: "strsignal, calls malloc"
     }
     if (__builtin_expect(g_fuzz_cov != nullptr, 0) && ts.in_call == 0) fuzz_cover_call(ts, id);
     ts.in_call++;

@@ -17,6 +17,8 @@ inline const char* env_value(const char* name) {
 struct SavedEnv {
   char shim_path[1024];   // this library, as the loader mapped it
   char run_file[1200];    // "SIGSTORM_RUN_FILE=..."
+  char audit[1200];       // "LD_AUDIT=...", when it names libsigstorm-audit.so (audit_link.cpp)
+  char tunables[512];     // "GLIBC_TUNABLES=..." with the static TLS the audit namespace needs
 };
 extern SavedEnv g_env;
 

@@ -54,13 +54,15 @@ int with_sigstorm_env(char* const* envp, F&& run_with) {
   };
   if (!g_env.shim_path[0] || !g_env.run_file[0]) return run(envp);
   size_t n = 0;
-  bool has_run = false, has_preload = false;
+  bool has_run = false, has_preload = false, has_audit = !g_env.audit[0], has_tunables = !g_env.tunables[0];
   for (; envp && envp[n]; ++n) {
     if (starts_with(envp[n], "SIGSTORM_RUN_FILE=")) has_run = true;
     if (starts_with(envp[n], "LD_PRELOAD=") && contains(envp[n], g_env.shim_path)) has_preload = true;
+    if (starts_with(envp[n], "LD_AUDIT=") && contains(envp[n], "libsigstorm-audit.so")) has_audit = true;
+    if (starts_with(envp[n], "GLIBC_TUNABLES=")) has_tunables = true;
   }
-  if (has_run && has_preload) return run(envp);
-  char* fresh[n + 3];
+  if (has_run && has_preload && has_audit && has_tunables) return run(envp);
+  char* fresh[n + 5];
   char preload[kPreloadMax];
   size_t len = append(preload, 0, sizeof preload, "LD_PRELOAD=");
   len = append(preload, len, sizeof preload, g_env.shim_path);
@@ -76,8 +78,12 @@ int with_sigstorm_env(char* const* envp, F&& run_with) {
       }
       continue;
     }
+    // The program's own LD_AUDIT gives way to the one sigstorm chained it into.
+    if (g_env.audit[0] && starts_with(envp[i], "LD_AUDIT=")) continue;
     fresh[k++] = envp[i];
   }
+  if (g_env.audit[0]) fresh[k++] = g_env.audit;
+  if (!has_tunables) fresh[k++] = g_env.tunables;  // the program's own GLIBC_TUNABLES, if any, stays
   fresh[k++] = preload;
   fresh[k++] = g_env.run_file;
   fresh[k] = nullptr;

@@ -59,6 +59,13 @@ void crash_in_handler(int fatal_sig);
 void crash_catcher(int sig, siginfo_t* info, void* uc);
 void trampoline(int sig, siginfo_t* info, void* uc);
 
+// The function behind an audit stub (a handler the program got from
+// dlsym(), which the audit library bound to a stub), or fn itself.
+void* audit_unstub(void* fn);
+// A thread starts (+1) or ends (-1) running handlers: while none does, the
+// audit stubs jump straight to their functions.
+void audit_handler_running(int delta);
+
 // Leaves handlers that a jump abandoned (longjmp/siglongjmp out of a
 // handler): `sp` is the stack pointer of code that runs now, `mask` its
 // signal mask (null: this thread's mask now).

@@ -111,6 +111,15 @@ void stop_following() {
   for (char** e = environ; e && *e; ++e) {
     char* kv = *e;
     if (__builtin_strncmp(kv, "SIGSTORM_RUN_FILE=", 18) == 0) continue;
+    if (__builtin_strncmp(kv, "LD_AUDIT=", 9) == 0) {
+      // The CLI put libsigstorm-audit.so first: keep what the program chained after it.
+      static char audit[4096];
+      const char* rest = kv + 9;
+      while (*rest && *rest != ':') ++rest;
+      if (!*rest || !rest[1]) continue;
+      copy(audit, sizeof audit, "LD_AUDIT=", rest + 1);
+      kv = audit;
+    }
     if (__builtin_strncmp(kv, "LD_PRELOAD=", 11) == 0) {
       // Keep the other preloaded libraries, in order.
       size_t n = 0;

@@ -37,6 +37,8 @@ uint64_t key_of(const Observation& f) {
   uint64_t h = mix(0, f.kind);
   h = mix(h, (uint64_t)(f.fn + 1));
   h = mix(h, (uintptr_t)f.handler);
+  // Audit findings share fn -1: the symbol tells them apart.
+  for (const char* c = f.symbol; c && *c; ++c) h = mix(h, (unsigned char)*c);
   if (f.kind == wire::kHandlerCrash) h = mix(h, f.site);
   return h ? h : 1;
 }
@@ -62,6 +64,10 @@ int32_t append(const Observation& f, int tid) {
   r.errno_before = f.errno_before;
   r.errno_after = f.errno_after;
   r.function = f.fn;
+  uint32_t k = 0;
+  for (const char* c = f.symbol; c && *c && k + 1 < wire::kSymbolLen; ++c) r.symbol[k++] = *c;
+  r.symbol[k] = 0;
+  for (auto& w : r.inner) w.store(0, std::memory_order_relaxed);
   resolve_one((uintptr_t)f.handler, 0, &r.handler);
 
   RawStack raw;
@@ -80,10 +86,17 @@ int32_t append(const Observation& f, int tid) {
 
 }  // namespace
 
-void record(const Observation& f) {
-  if (!g_run) return;
+void note_inner_call(int32_t ref, int fn) {
+  wire::Header* run = g_run;
+  if (!run || ref <= 0 || (uint32_t)ref > wire::kMaxRecords || fn < 0 || fn >= (int)wire::kMaxFunctions) return;
+  run->records[ref - 1].inner[fn / 64].fetch_or(1ull << (fn % 64), std::memory_order_relaxed);
+}
+
+int32_t record(const Observation& f) {
+  if (!g_run) return 0;
   ThreadState& ts = t_state;
-  if (ts.in_shim) return;  // a fault inside our own bookkeeping: let it be
+  if (ts.in_shim) return 0;  // a fault inside our own bookkeeping: let it be
+  int32_t ref = 0;
   const int saved_errno = errno;
   ts.in_shim++;
   {
@@ -101,6 +114,7 @@ void record(const Observation& f) {
           g_merge_used.store(true, std::memory_order_relaxed);
           int32_t idx = append(f, ts.tid);
           s.index.store(idx >= 0 ? idx + 1 : kDropped, std::memory_order_release);
+          ref = idx >= 0 ? idx + 1 : 0;
           break;
         }
         k = expected;
@@ -112,13 +126,18 @@ void record(const Observation& f) {
         sys::cpu_relax();
         idx = s.index.load(std::memory_order_acquire);
       }
-      if (idx > 0) run->records[idx - 1].count.fetch_add(1, std::memory_order_relaxed);
-      else run->dropped_records.fetch_add(1, std::memory_order_relaxed);
+      if (idx > 0) {
+        run->records[idx - 1].count.fetch_add(1, std::memory_order_relaxed);
+        ref = idx;
+      } else {
+        run->dropped_records.fetch_add(1, std::memory_order_relaxed);
+      }
       break;
     }
   }
   ts.in_shim--;
   errno = saved_errno;
+  return ref;
 }
 
 namespace {

@@ -21,11 +21,18 @@ struct Observation {
   uintptr_t site = 0;       // the program's call site, or a crash's faulting instruction
   void* top = nullptr;      // a synthetic innermost frame (the called function), or null
   int skip_signal_frames = 0;
+  const char* symbol = nullptr;  // unsafe-call through an audit stub: the called symbol
 };
 
 // Safe in any context, including a fault handler: no locks, no allocation,
 // errno preserved, signals blocked while it writes.
-void record(const Observation& f);
+// Returns the record's index + 1 (also when the finding merged into an
+// earlier record), or 0 when it was dropped or not written.
+int32_t record(const Observation& f);
+
+// Marks functions.def row `fn` as called inside the call record `ref`
+// (record()'s return value) made: "calls malloc, free".
+void note_inner_call(int32_t ref, int fn);
 
 // Registers this process in the run file (start-up, and in a fork child).
 void process_start();

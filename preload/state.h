@@ -26,6 +26,13 @@ struct ThreadState {
   int in_shim;   // the shim's own work: never checked, never injected into
   int tid;       // cached gettid(), 0 until first needed
   uint32_t handler_arm;  // handler:SIG specs waiting for this handler's first call (bit per spec)
+  // A call the audit library's stub checked is in progress (preload/audit_link.cpp):
+  // the stack pointer at its entry; calls below it are made inside it. 0: none.
+  // (Read by the stubs' assembly at offset kStubSpOffset.)
+  uintptr_t stub_sp;
+  // The record of the current handler's outermost checked call (record()'s
+  // value, 0: none): interposed calls inside it are listed there.
+  int32_t call_record;
   ActiveHandler active[kMaxHandlerDepth];
   wire::Active* published;  // this thread's slot in the run file's watchdog table
 };

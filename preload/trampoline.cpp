@@ -129,7 +129,7 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
     return;
   }
   const uint64_t arrived = g_timeline_on ? timeline_now() : 0;
-  void* handler = (void*)(act & kActHandlerMask);
+  void* handler = audit_unstub((void*)(act & kActHandlerMask));
   if (act & kActResetHand) {
     // The kernel already reset its side to SIG_DFL; so does our table.
     if (g_actions[sig].compare_exchange_strong(act, kActResetDone | (act & kActSiginfo),
@@ -175,8 +175,15 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
   }
   const int saved_in_call = ts.in_call;
   const uint32_t saved_arm = ts.handler_arm;
+  const uintptr_t saved_stub_sp = ts.stub_sp;  // a checked call this handler interrupted
+  const int32_t saved_call_record = ts.call_record;
   ts.in_call = 0;
-  if (ts.depth == 0) publish_handler_entry(sig, handler);
+  ts.stub_sp = 0;
+  ts.call_record = 0;
+  if (ts.depth == 0) {
+    audit_handler_running(1);
+    publish_handler_entry(sig, handler);
+  }
   ts.depth++;
   // Counted once this handler's entry is complete (handlers left by a jump
   // count too): a signal that lands in the counting sees it running.
@@ -195,9 +202,14 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
   timeline_handler_exit(event);
   if (ts.handler_arm) on_handler_exit();  // handler:SIG specs of a handler that made no call
   ts.depth--;
-  if (ts.depth == 0) publish_handler_exit();
+  if (ts.depth == 0) {
+    publish_handler_exit();
+    audit_handler_running(-1);
+  }
   ts.in_call = saved_in_call;
   ts.handler_arm = saved_arm;
+  ts.stub_sp = saved_stub_sp;
+  ts.call_record = saved_call_record;
   if (after != saved_errno && check_enabled(wire::kErrnoClobber)) {
     Observation f{wire::kErrnoClobber};
     f.sig = sig;

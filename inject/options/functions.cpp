@@ -1,5 +1,7 @@
 #include "inject/options/functions.h"
 
+#include "inject/wire/safe_list.h"
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -61,40 +63,13 @@ constexpr FunctionInfo kFunctions[] = {
 // Process::calls has one counter per row.
 static_assert(std::size(kFunctions) <= wire::kMaxFunctions, "grow wire::kMaxFunctions");
 
-// signal-safety(7): POSIX.1-2008 TC2 plus the later additions the page lists.
-// Sorted, so lookups can binary-search (checked by a static_assert below).
-constexpr std::string_view kPosixSafe[] = {
-    "_Exit", "_exit", "abort", "accept", "access", "aio_error", "aio_return",
-    "aio_suspend", "alarm", "bind", "cfgetispeed", "cfgetospeed", "cfsetispeed",
-    "cfsetospeed", "chdir", "chmod", "chown", "clock_gettime", "close", "connect",
-    "creat", "dup", "dup2", "execl", "execle", "execv", "execve", "faccessat",
-    "fchdir", "fchmod", "fchmodat", "fchown", "fchownat", "fcntl", "fdatasync",
-    "fexecve", "ffs", "fork", "fstat", "fstatat", "fsync", "ftruncate", "futimens",
-    "getegid", "geteuid", "getgid", "getgroups", "getpeername", "getpgrp", "getpid",
-    "getppid", "getsockname", "getsockopt", "getuid", "htonl", "htons", "kill",
-    "link", "linkat", "listen", "longjmp", "lseek", "lstat", "memccpy", "memchr",
-    "memcmp", "memcpy", "memmove", "memset", "mkdir", "mkdirat", "mkfifo",
-    "mkfifoat", "mknod", "mknodat", "ntohl", "ntohs", "open", "openat", "pause",
-    "pipe", "poll", "posix_trace_event", "pselect", "pthread_kill", "pthread_self",
-    "pthread_sigmask", "raise", "read", "readlink", "readlinkat", "recv",
-    "recvfrom", "recvmsg", "rename", "renameat", "rmdir", "select", "sem_post",
-    "send", "sendmsg", "sendto", "setgid", "setpgid", "setsid", "setsockopt",
-    "setuid", "shutdown", "sigaction", "sigaddset", "sigdelset", "sigemptyset",
-    "sigfillset", "sigismember", "siglongjmp", "signal", "sigpause", "sigpending",
-    "sigprocmask", "sigqueue", "sigset", "sigsuspend", "sleep", "sockatmark",
-    "socket", "socketpair", "stat", "stpcpy", "stpncpy", "strcat", "strchr",
-    "strcmp", "strcpy", "strcspn", "strlen", "strncat", "strncmp", "strncpy",
-    "strnlen", "strpbrk", "strrchr", "strspn", "strstr", "strtok_r", "symlink",
-    "symlinkat", "tcdrain", "tcflow", "tcflush", "tcgetattr", "tcgetpgrp",
-    "tcsendbreak", "tcsetattr", "tcsetpgrp", "time", "timer_getoverrun",
-    "timer_gettime", "timer_settime", "times", "umask", "uname", "unlink",
-    "unlinkat", "utime", "utimensat", "utimes", "wait", "waitpid", "wcpcpy",
-    "wcpncpy", "wcscat", "wcschr", "wcscmp", "wcscpy", "wcscspn", "wcslen",
-    "wcsncat", "wcsncmp", "wcsncpy", "wcsnlen", "wcspbrk", "wcsrchr", "wcsspn",
-    "wcsstr", "wcstok", "wmemchr", "wmemcmp", "wmemcpy", "wmemmove", "wmemset",
-    "write",
-};
-static_assert(std::is_sorted(std::begin(kPosixSafe), std::end(kPosixSafe)));
+// The POSIX allowlist's names (inject/wire/safe_functions.def), for callers
+// that want plain names.
+constexpr auto kPosixSafe = [] {
+  std::array<std::string_view, std::size(wire::kPosixSafeFunctions)> names{};
+  for (size_t i = 0; i < names.size(); ++i) names[i] = wire::kPosixSafeFunctions[i].name;
+  return names;
+}();
 
 std::string_view blocks_cell(const FunctionInfo& f) { return f.blocks ? "yes" : "no"; }
 
@@ -139,22 +114,52 @@ std::string_view safety_name(Safety s) {
 
 std::span<const std::string_view> posix_async_signal_safe() { return kPosixSafe; }
 
-bool is_posix_async_signal_safe(std::string_view name) {
-  auto listed = [](std::string_view n) {
-    return std::binary_search(std::begin(kPosixSafe), std::end(kPosixSafe), n);
-  };
-  if (listed(name)) return true;
-  // glibc's other names for the same call: what <fcntl.h> and _FORTIFY_SOURCE
-  // redirect a program's open()/read() to (open64, __open_2, __read_chk).
-  std::string_view base = name;
-  if (base.starts_with("__")) {
-    base.remove_prefix(2);
-    if (base.ends_with("_chk")) base.remove_suffix(4);
-    else if (base.ends_with("_2")) base.remove_suffix(2);
-    else return false;
+bool is_posix_async_signal_safe(std::string_view name) { return wire::posix_safe(name); }
+
+std::span<const wire::SafeFunction> policy_additions(wire::Policy p) {
+  if (p == wire::kPolicyLinux) return wire::kLinuxSafeFunctions;
+  return wire::kPosixSafeFunctions;
+}
+
+std::string policy_text(wire::Policy p) {
+  std::string out = "# --policy " + std::string(policy_name(p)) + ": what a signal handler may call\n";
+  if (p == wire::kPolicyLinux) out += "# every function of --policy posix, and:\n";
+  size_t w = 8;
+  for (const auto& f : policy_additions(p)) w = std::max(w, f.name.size());
+  out += "FUNCTION";
+  out.append(w + 2 - 8, ' ');
+  out += "REASON\n";
+  for (const auto& f : policy_additions(p)) {
+    pad_to(out, f.name, w + 2);
+    out += f.reason.empty() ? std::string_view("POSIX.1-2024 async-signal-safe") : f.reason;
+    out += '\n';
   }
-  if (base.ends_with("64")) base.remove_suffix(2);
-  return base != name && listed(base);
+  return out;
+}
+
+std::string policy_markdown() {
+  std::string out =
+      "## Allowlists of the unsafe-call check\n"
+      "\n"
+      "A handler's call to any function of a shared object is checked (see the README,\n"
+      "\"How the unsafe-call check works\"). These are the functions it may call.\n"
+      "`--policy posix` (the default): POSIX.1-2024's async-signal-safe functions, and\n"
+      "glibc's other names of them (`open64`, `__read_chk`, `__memcpy_chk`).\n"
+      "`--policy linux` also accepts the second table: each is a plain system call or pure\n"
+      "computation in glibc. `sigstorm points --policy posix|linux` prints the same.\n"
+      "\n"
+      "| function (`--policy posix`) | reason |\n| --- | --- |\n";
+  auto rows = [&](wire::Policy p) {
+    for (const auto& f : policy_additions(p)) {
+      out += "| `" + std::string(f.name) + "` | ";
+      out += f.reason.empty() ? std::string_view("POSIX.1-2024") : f.reason;
+      out += " |\n";
+    }
+  };
+  rows(wire::kPolicyPosix);
+  out += "\n| function (`--policy linux` adds) | reason |\n| --- | --- |\n";
+  rows(wire::kPolicyLinux);
+  return out;
 }
 
 std::optional<wire::Policy> parse_policy(std::string_view text) {
@@ -226,6 +231,8 @@ std::string points_markdown() {
     out += restart_cell(f);
     out += " |\n";
   }
+  out += "\n";
+  out += policy_markdown();
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "inject/wire/record_format.h"
+#include "inject/wire/safe_list.h"
 
 namespace sigstorm {
 
@@ -37,6 +38,14 @@ std::string_view safety_name(Safety s);  // "posix", "linux", "unsafe"
 // of a listed function: open64, openat64, __open_2, __open64_2, __read_chk.
 std::span<const std::string_view> posix_async_signal_safe();
 bool is_posix_async_signal_safe(std::string_view name);
+
+// The allowlists of the unsafe-call check (inject/wire/safe_functions.def):
+// POSIX.1-2024's list, or what --policy linux adds to it, each with its
+// reason; and the `sigstorm points --policy` listing of one, and both as
+// Markdown (the second part of docs/points.md).
+std::span<const wire::SafeFunction> policy_additions(wire::Policy p);
+std::string policy_text(wire::Policy p);
+std::string policy_markdown();
 
 // "posix" or "linux".
 std::optional<wire::Policy> parse_policy(std::string_view text);

@@ -10,6 +10,7 @@
 #include "inject/options/duration.h"
 #include "inject/options/functions.h"
 #include "inject/options/signals.h"
+#include "inject/report/symbolize.h"
 #include "inject/run/run_file.h"
 
 namespace sigstorm {
@@ -42,6 +43,14 @@ std::string hex(uint64_t v) {
   return buf;
 }
 
+// A symbol as the handler's source spelled it: demangled, and without the
+// ISO C prefix glibc's headers add (sscanf compiles to __isoc99_sscanf).
+std::string source_name(std::string_view symbol) {
+  for (std::string_view prefix : {"__isoc99_", "__isoc23_"})
+    if (symbol.starts_with(prefix) && symbol.size() > prefix.size()) return std::string(symbol.substr(prefix.size()));
+  return demangle(symbol);
+}
+
 // How a handler is named in messages: its function, else where it is.
 std::string handler_text(const std::optional<StackFrame>& h) {
   if (!h) return "<unknown>";
@@ -54,7 +63,11 @@ std::string message_for(const wire::Record& r, const Finding& f, uint64_t hang_t
   const std::string h = "handler " + handler_text(f.handler_frame) + " for " + f.signal;
   switch (r.kind) {
     case wire::kUnsafeCall:
-      return f.function.value_or("<unknown function>") + " called from " + h;
+    {
+      std::string m = f.function.value_or("<unknown function>") + " called from " + h;
+      for (size_t i = 0; i < f.calls.size(); ++i) m += (i ? ", " : "; it calls ") + f.calls[i];
+      return m;
+    }
     case wire::kErrnoClobber:
       return h + " changed errno from " + errno_text(r.errno_before) + " to " + errno_text(r.errno_after);
     case wire::kReentrancy:
@@ -293,6 +306,11 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer, const Process
         std::string name;
         if (r.function >= 0 && static_cast<size_t>(r.function) < functions().size())
           name = std::string(functions()[r.function].name);
+        else if (r.symbol[0])  // the audit library's stub: the symbol the handler's code called
+          name = source_name(std::string_view(r.symbol, strnlen(r.symbol, sizeof r.symbol)));
+        for (size_t fn = 0; fn < functions().size() && fn < wire::kMaxFunctions; ++fn)
+          if (r.inner[fn / 64].load(std::memory_order_relaxed) & (1ull << (fn % 64)))
+            f.calls.emplace_back(functions()[fn].name);
         if (!name.empty()) f.function = name;
         else if (!f.stack.empty()) f.function = f.stack.front().function;
         // Frame 0 is the called function itself: name it as the program

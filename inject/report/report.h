@@ -45,6 +45,7 @@ struct Finding {
   std::optional<std::string> nested_signal;   // reentrancy: the signal that re-entered
   std::optional<int> errno_before;            // errno-clobber
   std::optional<int> errno_after;
+  std::vector<std::string> calls;             // unsafe-call: interposed calls the called function made
   std::string message;                        // one line, e.g. "printf called from handler ..."
   std::vector<int> pids;                      // every process it was seen in, first first
   std::optional<Suppressed> suppressed;       // matched a suppression: reported, but it does not count

@@ -78,6 +78,7 @@ std::string write_json(const Report& r) {
     o["errno_after"] = opt(f.errno_after);
     if (f.suppressed) o["suppressed"] = suppressed_json(*f.suppressed);
     else if (r.gen_suppressions) o["gen_suppression"] = suppression_for(f);
+    if (f.kind == wire::kUnsafeCall) o["calls"] = f.calls;
     findings.push_back(std::move(o));
   }
   j["findings"] = findings;

@@ -169,6 +169,10 @@ class Reader {
       f.errno_after = integer_or_null(*s, path + ".errno_after");
     if (const json* s = optional_field(v, "suppressed"); s && !s->is_null())
       f.suppressed = suppressed(*s, path + ".suppressed");
+    if (const json* c = optional_field(v, "calls")) {
+      const json& a = array(*c, path + ".calls");
+      for (size_t i = 0; i < a.size(); ++i) f.calls.push_back(string(a[i], path + ".calls[" + std::to_string(i) + "]"));
+    }
     return f;
   }
 

@@ -26,6 +26,7 @@ constexpr uint32_t kMaxInjections = 32;
 constexpr uint32_t kMaxFunctions = 256;
 constexpr uint32_t kSignalSlots = 65;  // indexed by signal number, 1..64
 constexpr uint32_t kSpecTextLen = 120;
+constexpr uint32_t kSymbolLen = 128;  // Record::symbol, with its NUL (longer names are cut)
 
 // Functions are named by their row of inject/wire/functions.def everywhere
 // (the shim's FnId, the engine's function_index), -1 for none; a call:*
@@ -81,6 +82,13 @@ struct Record {
   std::atomic<uint64_t> count;
   uint64_t first_ns;     // CLOCK_MONOTONIC when it was first seen (the timeline's mark)
   Frame frames[kMaxFrames];  // innermost first
+  // unsafe-call found by the audit library (libsigstorm-audit.so): the called
+  // function as the handler's object names it (mangled; function is -1);
+  // empty for a functions.def row.
+  char symbol[kSymbolLen];
+  // unsafe-call: the functions.def rows the call itself went on to call
+  // (strsignal calls malloc): bit per row.
+  std::atomic<uint64_t> inner[kMaxFunctions / 64];
 };
 
 enum PointKind : uint32_t { kPointCall = 1, kPointAfter, kPointEvery, kPointHandler };

@@ -21,8 +21,8 @@ _sigstorm_opts_fuzz="-h --help --max-time --runs --jobs --seed --signals --check
 _sigstorm_args_fuzz="--max-time --runs --jobs --seed --signals --check --policy --hang-timeout --timeout --time-scale --error-exitcode -o --report --format --color --suppressions --verbosity --srcroot"
 _sigstorm_opts_report="-h --help --format -o --report --output --color --suppressions --gen-suppressions --verbosity --srcroot"
 _sigstorm_args_report="--format -o --report --output --color --suppressions --verbosity --srcroot"
-_sigstorm_opts_points="-h --help --format"
-_sigstorm_args_points="--format"
+_sigstorm_opts_points="-h --help --format --policy"
+_sigstorm_args_points="--format --policy"
 _sigstorm_checks="unsafe-call errno-clobber reentrancy handler-hang handler-crash longjmp-mask"
 _sigstorm_signals="USR1 USR2 HUP INT TERM QUIT ALRM VTALRM PROF CHLD PIPE WINCH URG CONT TSTP TTIN TTOU IO XCPU XFSZ SYS TRAP ABRT SEGV BUS FPE ILL RTMIN RTMIN+1 RTMIN+2 RTMAX-1"
 

@@ -51,7 +51,7 @@ TEST(Functions, SafetyColumnMatchesThePosixList) {
 
 TEST(Functions, PosixListIsSignalSafety7) {
   auto list = posix_async_signal_safe();
-  EXPECT_EQ(list.size(), 191u);
+  EXPECT_EQ(list.size(), 204u);  // signal-safety(7), POSIX.1-2024 additions, errno, __stack_chk_fail, syscall, gettimeofday
   EXPECT_TRUE(std::is_sorted(list.begin(), list.end()));
   EXPECT_EQ(std::adjacent_find(list.begin(), list.end()), list.end());
   for (auto name : {"_Exit", "_exit", "abort", "write", "sigaction", "cfsetospeed", "stpcpy",
@@ -67,13 +67,48 @@ TEST(Functions, PosixListIsSignalSafety7) {
     EXPECT_FALSE(is_posix_async_signal_safe(name)) << name;
 }
 
+// The table's safety column and the audit library's allowlists
+// (inject/wire/safe_functions.def) say the same of every interposed function.
+TEST(Functions, SafetyColumnMatchesTheAllowlists) {
+  for (const auto& f : functions()) {
+    const bool posix = wire::safe_under(f.name, wire::kPolicyPosix);
+    const bool linux_ = wire::safe_under(f.name, wire::kPolicyLinux);
+    EXPECT_EQ(posix, f.safety == Safety::Posix) << f.name;
+    EXPECT_EQ(linux_, f.safety != Safety::Unsafe) << f.name;
+  }
+}
+
+TEST(Functions, PolicyLists) {
+  // POSIX.1-2024 (Issue 8) added these to the list.
+  for (auto name : {"_Fork", "accept4", "dup3", "pipe2", "ppoll", "strlcpy", "strlcat", "wcslcpy"})
+    EXPECT_TRUE(wire::safe_under(name, wire::kPolicyPosix)) << name;
+  // glibc's other names of listed functions: LFS and _FORTIFY_SOURCE.
+  for (auto name : {"__memcpy_chk", "__strcpy_chk", "lseek64", "__errno_location"})
+    EXPECT_TRUE(wire::safe_under(name, wire::kPolicyPosix)) << name;
+  // Plain system calls and pure computation: linux only, each with a reason.
+  for (auto name : {"gettid", "getrandom", "mmap", "memmem", "__ctype_b_loc", "__pread64_chk"}) {
+    EXPECT_FALSE(wire::safe_under(name, wire::kPolicyPosix)) << name;
+    EXPECT_TRUE(wire::safe_under(name, wire::kPolicyLinux)) << name;
+  }
+  for (const auto& f : policy_additions(wire::kPolicyLinux)) EXPECT_FALSE(f.reason.empty()) << f.name;
+  // Neither list: what the issue's new user tried.
+  for (auto name : {"strsignal", "psignal", "backtrace", "strtok", "getaddrinfo", "opendir", "gettext",
+                    "inet_ntoa", "random", "__isoc99_sscanf", "warnx", "g_print", "__cxa_throw", "malloc",
+                    "", "__chk", "64"})
+    EXPECT_FALSE(wire::safe_under(name, wire::kPolicyLinux)) << name;
+  EXPECT_NE(policy_text(wire::kPolicyPosix).find("\nstrlen "), std::string::npos);
+  EXPECT_NE(policy_text(wire::kPolicyLinux).find("\ngettid "), std::string::npos);
+  EXPECT_EQ(policy_text(wire::kPolicyLinux).find("\nstrlen "), std::string::npos);
+}
+
 TEST(Functions, KnownClassifications) {
   for (auto name : {"malloc", "free", "printf", "fprintf", "snprintf", "pthread_mutex_lock",
                     "localtime", "exit", "syslog", "getenv"})
     EXPECT_EQ(info(name).safety, Safety::Unsafe) << name;
-  for (auto name : {"read", "write", "open", "close", "fork", "execve", "sem_post", "poll"})
+  // accept4 and ppoll: POSIX.1-2024 listed them.
+  for (auto name : {"read", "write", "open", "close", "fork", "execve", "sem_post", "poll", "accept4", "ppoll"})
     EXPECT_EQ(info(name).safety, Safety::Posix) << name;
-  for (auto name : {"nanosleep", "epoll_wait", "accept4", "readv", "sem_wait"})
+  for (auto name : {"nanosleep", "epoll_wait", "readv", "sem_wait"})
     EXPECT_EQ(info(name).safety, Safety::Linux) << name;
   EXPECT_FALSE(info("malloc").blocks);
   EXPECT_TRUE(info("pthread_mutex_lock").blocks);
@@ -162,10 +197,15 @@ TEST(Functions, PointsMarkdownIsATable) {
   EXPECT_NE(md.find("| `malloc` | alloc | unsafe | no | - |\n"), std::string::npos);
   EXPECT_NE(md.find("| `epoll_wait` | poll | linux | yes | no |\n"), std::string::npos);
   EXPECT_NE(md.find("--policy linux"), std::string::npos);
-  size_t table_rows = 0;
-  for (auto& l : lines(md))
+  // The injection points' table, then the two allowlists (policy_markdown).
+  const std::string points = md.substr(0, md.find("## Allowlists"));
+  size_t table_rows = 0, policy_rows = 0;
+  for (auto& l : lines(points))
     if (l.rfind("| `", 0) == 0) ++table_rows;
+  for (auto& l : lines(md.substr(points.size())))
+    if (l.rfind("| `", 0) == 0) ++policy_rows;
   EXPECT_EQ(table_rows, functions().size());
+  EXPECT_EQ(policy_rows, policy_additions(wire::kPolicyPosix).size() + policy_additions(wire::kPolicyLinux).size());
 }
 
 TEST(Functions, DocsPointsMdIsInSync) {

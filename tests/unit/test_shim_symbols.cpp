@@ -49,6 +49,10 @@ constexpr std::string_view kFuzzApi[] = {
     "sigstorm_fuzz_end",     "sigstorm_fuzz_call",
 };
 
+// The audit library's channel (preload/audit_link.cpp): the shim calls it
+// through its own PLT so that libsigstorm-audit.so can redirect the binding.
+constexpr std::string_view kAuditApi[] = {"sigstorm_audit_hook"};
+
 struct Justified {
   std::string_view name;
   std::string_view reason;
@@ -367,6 +371,7 @@ TEST(ShimSymbols, ExportsExactlyTheTableAndTheFuzzApi) {
   for (const FunctionInfo& f : functions()) expected.emplace(f.name);
   ASSERT_GT(expected.size(), 100u) << "inject/wire/functions.def looks empty";
   for (std::string_view name : kFuzzApi) expected.emplace(name);
+  for (std::string_view name : kAuditApi) expected.emplace(name);
 
   std::set<std::string> actual;
   for (const DynSym& s : shim().syms)

@@ -1,0 +1,299 @@
+// libsigstorm-audit.so: the LD_AUDIT half of the unsafe-call check
+// (rtld-audit(7)). The dynamic linker asks it about every symbol binding of
+// every object of the program's namespace, at start-up (also BIND_NOW, since
+// glibc 2.35), on lazy binding and in dlopen()ed objects. A function the
+// policy allows, or one the shim interposes (which checks itself), is bound
+// as it was: no cost. Any other gets a stub (write_stub), and the shim
+// (preload/audit_link.cpp) does the rest.
+//
+// This library runs in its own link namespace with its own libc, before the
+// program's libc is even relocated; it allocates nothing from it but
+// mappings, and keeps no lock (lazy binding runs on any thread, also in a
+// signal handler).
+#include <fcntl.h>
+#include <link.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <string_view>
+
+#include "inject/wire/audit_link.h"
+#include "inject/wire/record_format.h"
+#include "inject/wire/safe_list.h"
+
+#define SIGSTORM_AUDIT_EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace {
+
+using sigstorm::wire::AuditLink;
+
+constexpr uint32_t kMaxStubs = 1u << 18;
+constexpr size_t kStubBytes = 32;
+// The memfd: page 0 holds the `common` slot (offset 0) and the count of
+// threads running a handler (offset 64); then the stubs; then each stub's
+// target, which the stub jumps through itself (one indirect branch per
+// function, so the CPU predicts each on its own).
+constexpr size_t kRunningOffset = 64;
+constexpr size_t kCodeOffset = 4096;
+constexpr size_t kTargetsOffset = kCodeOffset + kMaxStubs * kStubBytes;
+constexpr size_t kCodeSize = kTargetsOffset + kMaxStubs * sizeof(void*);
+constexpr uint32_t kHashSlots = 1u << 16;  // sparse pages: each slot touched may fault one in
+constexpr size_t kNameArena = 16u << 20;
+
+// Functions that must see their real caller or stack, never a frame of ours:
+// checked, then jumped to (AuditMode kAuditTail). Their reasons: dlopen,
+// dlsym and friends resolve relative to the caller's object (RTLD_NEXT,
+// $ORIGIN); the unwinders and backtrace() walk the stack they are called on.
+constexpr std::string_view kTailOnly[] = {
+    "_Unwind_Backtrace", "_Unwind_ForcedUnwind", "_Unwind_RaiseException", "_Unwind_Resume",
+    "__cxa_rethrow", "__cxa_throw", "backtrace", "dladdr", "dladdr1", "dlinfo", "dlmopen",
+    "dlopen", "dlsym", "dlvsym", "pthread_exit",
+};
+
+// Never stubbed: they return twice (a saved context would outlive a stub's
+// frame), or come back through the stub before the program exists.
+constexpr std::string_view kNeverStubbed[] = {
+    "__libc_start_main", "__sigsetjmp", "_setjmp", "getcontext", "savectx", "setjmp",
+    "sigsetjmp", "vfork",
+};
+
+template <size_t N>
+bool among(const std::string_view (&list)[N], std::string_view name) {
+  for (std::string_view n : list)
+    if (n == name) return true;
+  return false;
+}
+
+AuditLink g_link;
+void* g_common_passthrough_slot = nullptr;
+char* g_exec = nullptr;   // the stubs, as run
+char* g_write = nullptr;  // the same pages, as written
+void** g_targets = nullptr;
+const char** g_names = nullptr;
+uint8_t* g_modes = nullptr;
+uintptr_t* g_defined_in = nullptr;  // per stub: the defining object's cookie (0: closed)
+std::atomic<uint32_t>* g_hash = nullptr;
+char* g_arena = nullptr;
+std::atomic<size_t> g_arena_used{0};
+std::atomic<uint32_t> g_count{0};
+
+bool g_enabled = false;
+uint32_t g_policy = sigstorm::wire::kPolicyPosix;
+uintptr_t g_shim = 0;  // the shim's cookie
+
+void* map_anon(size_t n) {
+  void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+
+// The unsafe-call check and the policy, from the run file's Config.
+bool read_config() {
+  const char* path = getenv(sigstorm::wire::kEnvRunFile);
+  if (!path || !*path) return false;
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;  // a process that may not open it: the shim alone checks
+  constexpr size_t kHead = offsetof(sigstorm::wire::Header, config) + sizeof(sigstorm::wire::Config);
+  alignas(8) unsigned char head[kHead];
+  const bool ok = pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head;
+  close(fd);
+  if (!ok) return false;
+  uint32_t magic, version, size;
+  memcpy(&magic, head + offsetof(sigstorm::wire::Header, magic), 4);
+  memcpy(&version, head + offsetof(sigstorm::wire::Header, version), 4);
+  memcpy(&size, head + offsetof(sigstorm::wire::Header, header_size), 4);
+  if (magic != sigstorm::wire::kMagic || version != sigstorm::wire::kVersion ||
+      size != sizeof(sigstorm::wire::Header))
+    return false;
+  sigstorm::wire::Config cfg;
+  memcpy(&cfg, head + offsetof(sigstorm::wire::Header, config), sizeof cfg);
+  g_policy = cfg.policy;
+  return (cfg.checks & sigstorm::wire::check_bit(sigstorm::wire::kUnsafeCall)) != 0;
+}
+
+// The stub pages are one memfd mapped twice: written through one view,
+// executed through the other (no page is ever writable and executable).
+bool map_stubs() {
+  const int fd = memfd_create("sigstorm-stubs", MFD_CLOEXEC);
+  if (fd < 0) return false;
+  if (ftruncate(fd, kCodeSize) != 0) {
+    close(fd);
+    return false;
+  }
+  void* w = mmap(nullptr, kCodeSize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+  void* x = mmap(nullptr, kCodeSize, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_NORESERVE, fd, 0);
+  close(fd);
+  if (w == MAP_FAILED || x == MAP_FAILED) return false;
+  g_write = (char*)w;
+  g_exec = (char*)x;
+  return true;
+}
+
+uint32_t hash_of(uintptr_t target, const char* name) {
+  uint64_t h = target * 0x9e3779b97f4a7c15ull;
+  for (const char* c = name; *c; ++c) h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
+  return (uint32_t)(h ^ (h >> 29));
+}
+
+const char* keep_name(const char* name) {
+  const size_t n = strlen(name) + 1;
+  const size_t at = g_arena_used.fetch_add(n, std::memory_order_relaxed);
+  if (at + n > kNameArena) return nullptr;
+  memcpy(g_arena + at, name, n);
+  return g_arena + at;
+}
+
+// cmpl $0, running(%rip); jne 1f; jmp *target(%rip)
+// 1: mov $id, %r11d; jmp *common(%rip)
+void write_stub(uint32_t id) {
+  unsigned char* w = (unsigned char*)g_write + kCodeOffset + (size_t)id * kStubBytes;
+  const intptr_t at = (intptr_t)g_exec + kCodeOffset + (intptr_t)id * kStubBytes;
+  auto rel = [&](size_t end, intptr_t to) { return (int32_t)(to - (at + (intptr_t)end)); };
+  int32_t r;
+  w[0] = 0x83, w[1] = 0x3d;  // cmpl $0, rel32(%rip)
+  r = rel(7, (intptr_t)g_exec + kRunningOffset);
+  memcpy(w + 2, &r, 4);
+  w[6] = 0x00;
+  w[7] = 0x75, w[8] = 0x06;  // jne +6
+  w[9] = 0xff, w[10] = 0x25;  // jmp *rel32(%rip): this stub's target
+  r = rel(15, (intptr_t)g_exec + kTargetsOffset + (intptr_t)id * 8);
+  memcpy(w + 11, &r, 4);
+  w[15] = 0x41, w[16] = 0xbb;  // mov $id, %r11d
+  memcpy(w + 17, &id, 4);
+  w[21] = 0xff, w[22] = 0x25;  // jmp *rel32(%rip): page 0's common slot
+  r = rel(27, (intptr_t)g_exec);
+  memcpy(w + 23, &r, 4);
+  for (size_t i = 27; i < kStubBytes; ++i) w[i] = 0xcc;  // never reached
+}
+
+// One stub per (function, name, defining object), shared by every object
+// that binds it. Lock-free: two threads binding the same function at once
+// may make two stubs, which is harmless.
+uintptr_t stub_for(uintptr_t target, const char* name, uintptr_t defined_in, uint8_t mode) {
+  const uint32_t h = hash_of(target, name);
+  for (uint32_t probe = 0; probe < kHashSlots; ++probe) {
+    std::atomic<uint32_t>& slot = g_hash[(h + probe) & (kHashSlots - 1)];
+    const uint32_t v = slot.load(std::memory_order_acquire);
+    if (v == 0) break;
+    const uint32_t id = v - 1;
+    if ((uintptr_t)g_targets[id] == target && g_defined_in[id] == defined_in && strcmp(g_names[id], name) == 0)
+      return (uintptr_t)g_exec + kCodeOffset + (size_t)id * kStubBytes;
+  }
+  const uint32_t id = g_count.load(std::memory_order_relaxed);
+  if (id >= kMaxStubs) return target;  // full: this binding goes unchecked
+  const char* kept = keep_name(name);
+  if (!kept) return target;
+  uint32_t mine = id;
+  while (!g_count.compare_exchange_weak(mine, mine + 1, std::memory_order_acq_rel)) {
+    if (mine >= kMaxStubs) return target;
+  }
+  g_targets[mine] = (void*)target;
+  g_names[mine] = kept;
+  g_modes[mine] = mode;
+  g_defined_in[mine] = defined_in;
+  write_stub(mine);
+  std::atomic_thread_fence(std::memory_order_release);
+  for (uint32_t probe = 0; probe < kHashSlots; ++probe) {
+    std::atomic<uint32_t>& slot = g_hash[(h + probe) & (kHashSlots - 1)];
+    uint32_t expected = 0;
+    if (slot.compare_exchange_strong(expected, mine + 1, std::memory_order_acq_rel)) break;
+  }
+  return (uintptr_t)g_exec + kCodeOffset + (size_t)mine * kStubBytes;
+}
+
+bool ends_with(const char* s, const char* suffix) {
+  const size_t a = strlen(s), b = strlen(suffix);
+  return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+}  // namespace
+
+extern "C" {
+// Where stubs go until the shim attaches: straight to the function.
+__attribute__((visibility("hidden"))) void** sigstorm_audit_passthrough_targets = nullptr;
+void sigstorm_audit_passthrough();
+__asm__(R"(
+  .text
+  .p2align 4
+  .hidden sigstorm_audit_passthrough
+  .type sigstorm_audit_passthrough, @function
+sigstorm_audit_passthrough:
+  movq sigstorm_audit_passthrough_targets(%rip), %r10
+  jmp *(%r10,%r11,8)
+  .size sigstorm_audit_passthrough, .-sigstorm_audit_passthrough
+)");
+
+// The binding the shim's sigstorm_audit_hook() call is redirected to.
+__attribute__((visibility("hidden"))) void* sigstorm_audit_link() { return &g_link; }
+}
+
+SIGSTORM_AUDIT_EXPORT unsigned la_version(unsigned version) {
+  if (version < 1) return 0;
+  g_enabled = read_config() && map_stubs();
+  if (g_enabled) {
+    g_targets = (void**)(g_write + kTargetsOffset);
+    g_names = (const char**)map_anon(kMaxStubs * sizeof(char*));
+    g_modes = (uint8_t*)map_anon(kMaxStubs);
+    g_defined_in = (uintptr_t*)map_anon(kMaxStubs * sizeof(uintptr_t));
+    g_hash = (std::atomic<uint32_t>*)map_anon(kHashSlots * sizeof(uint32_t));
+    g_arena = (char*)map_anon(kNameArena);
+    g_enabled = g_targets && g_names && g_modes && g_defined_in && g_hash && g_arena;
+  }
+  if (g_enabled) {
+    sigstorm_audit_passthrough_targets = g_targets;
+    void* pass = (void*)&sigstorm_audit_passthrough;
+    memcpy(g_write, &pass, sizeof pass);
+    g_link.magic = sigstorm::wire::kAuditMagic;
+    g_link.version = sigstorm::wire::kAuditVersion;
+    g_link.common = (void**)g_write;
+    g_link.targets = g_targets;
+    g_link.names = g_names;
+    g_link.modes = g_modes;
+    g_link.count = &g_count;
+    g_link.running = (std::atomic<uint32_t>*)(g_write + kRunningOffset);
+    g_link.first_stub = (uintptr_t)g_exec + kCodeOffset;
+    g_link.stub_bytes = kStubBytes;
+    g_link.max_stubs = kMaxStubs;
+  }
+  return LAV_CURRENT;
+}
+
+SIGSTORM_AUDIT_EXPORT unsigned la_objopen(struct link_map* map, Lmid_t lmid, uintptr_t* cookie) {
+  *cookie = (uintptr_t)map;
+  if (lmid != LM_ID_BASE) return 0;
+  const char* name = map->l_name ? map->l_name : "";
+  if (ends_with(name, "/libsigstorm.so")) {
+    g_shim = *cookie;
+    return LA_FLG_BINDFROM | LA_FLG_BINDTO;  // for its own sigstorm_audit_hook() call only
+  }
+  // The dynamic linker's own exports (__tls_get_addr, _dl_find_object) and
+  // the vDSO are not the program's calls.
+  if (strstr(name, "/ld-linux") || strstr(name, "linux-vdso") || strstr(name, "linux-gate")) return LA_FLG_BINDFROM;
+  if (!g_enabled) return 0;
+  return LA_FLG_BINDFROM | LA_FLG_BINDTO;
+}
+
+SIGSTORM_AUDIT_EXPORT unsigned la_objclose(uintptr_t* cookie) {
+  // Stubs stay (a stale pointer to one runs as it would have without us);
+  // they just are not shared with what a later dlopen maps at that address.
+  const uint32_t n = g_count.load(std::memory_order_acquire);
+  for (uint32_t i = 0; g_defined_in && i < n; ++i)
+    if (g_defined_in[i] == *cookie) g_defined_in[i] = 0;
+  return 0;
+}
+
+SIGSTORM_AUDIT_EXPORT uintptr_t la_symbind64(Elf64_Sym* sym, unsigned int, uintptr_t* refcook, uintptr_t* defcook,
+                                             unsigned int*, const char* symname) {
+  const uintptr_t target = sym->st_value;
+  if (*refcook == g_shim) {
+    if (strcmp(symname, "sigstorm_audit_hook") == 0 && g_enabled) return (uintptr_t)&sigstorm_audit_link;
+    return target;
+  }
+  if (!g_enabled || *defcook == g_shim || *refcook == *defcook || g_shim == 0) return target;
+  const std::string_view name(symname);
+  if (sigstorm::wire::safe_under(name, (sigstorm::wire::Policy)g_policy) || among(kNeverStubbed, name)) return target;
+  return stub_for(target, symname, *defcook, among(kTailOnly, name) ? sigstorm::wire::kAuditTail : sigstorm::wire::kAuditCall);
+}

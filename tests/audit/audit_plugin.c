@@ -1,0 +1,11 @@
+// A handler in a library the program dlopen()s, dlclose()s and opens again:
+// its calls go through its own PLT, bound when it is loaded.
+#define _GNU_SOURCE
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+void plugin_handler(int sig) {
+  const char* s = strsignal(sig);  // @line:plugin-strsignal
+  if (s && write(1, "plugin-ran\n", 11) < 0) {}
+}
