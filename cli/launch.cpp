@@ -80,22 +80,38 @@ std::string shim_path() {
   return real;
 }
 
+std::string python_hook_dir(const std::string& shim) {
+  const std::string dir = shim.substr(0, shim.rfind('/') + 1) + "sigstorm-python";
+  return access((dir + "/sitecustomize.py").c_str(), R_OK) == 0 ? dir : std::string();
+}
+
 std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file) {
   std::vector<std::string> env;
-  std::string preload;
+  std::optional<std::string> preload, pythonpath;
   const std::string pre = "LD_PRELOAD=";
   const std::string run = std::string(wire::kEnvRunFile) + "=";
+  const std::string py = "PYTHONPATH=";
   for (char** e = environ; e && *e; ++e) {
     std::string_view kv(*e);
     if (kv.substr(0, pre.size()) == pre) {
       preload = std::string(kv.substr(pre.size()));
       continue;
     }
+    if (kv.substr(0, py.size()) == py) {
+      pythonpath = std::string(kv.substr(py.size()));
+      continue;
+    }
     if (kv.substr(0, run.size()) == run) continue;
     env.emplace_back(kv);
   }
-  env.push_back(pre + shim + (preload.empty() ? "" : ":" + preload));
+  env.push_back(pre + shim + (preload && !preload->empty() ? ":" + *preload : ""));
   env.push_back(run + run_file);
+  // Python programs load the start-up hook first (handler-exception), and
+  // through it their own sitecustomize.
+  if (const std::string hook = python_hook_dir(shim); !hook.empty())
+    env.push_back(py + hook + (pythonpath && !pythonpath->empty() ? ":" + *pythonpath : ""));
+  else if (pythonpath)
+    env.push_back(py + *pythonpath);
   return env;
 }
 

@@ -181,6 +181,7 @@ __attribute__((constructor(101))) void sigstorm_init() {
   process_start();
   pthread_atfork(nullptr, nullptr, after_fork_child);
   install_probe();
+  default_action_init();
   inject_init();
 }
 

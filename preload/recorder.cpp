@@ -36,6 +36,7 @@ uint64_t key_of(const Observation& f) {
   uint64_t h = mix(0, f.kind);
   h = mix(h, (uint64_t)(f.fn + 1));
   h = mix(h, (uintptr_t)f.handler);
+  h = mix(h, f.merge_extra);
   if (f.kind == wire::kHandlerCrash) h = mix(h, f.site);
   return h ? h : 1;
 }
@@ -60,16 +61,22 @@ int32_t append(const Observation& f, int tid) {
   r.errno_before = f.errno_before;
   r.errno_after = f.errno_after;
   r.function = f.fn;
-  resolve_one((uintptr_t)f.handler, 0, &r.handler);
+  r.value = f.value;
+  if (f.handler) resolve_one((uintptr_t)f.handler, 0, &r.handler);
+  else r.handler = wire::Frame{};
 
   RawStack raw;
-  if (f.top) {
-    raw.pc[0] = (uintptr_t)f.top;
-    raw.flags[0] = 0;
-    raw.n = 1;
+  if (f.stack) {
+    raw = *f.stack;
+  } else if (!f.no_stack) {
+    if (f.top) {
+      raw.pc[0] = (uintptr_t)f.top;
+      raw.flags[0] = 0;
+      raw.n = 1;
+    }
+    capture_stack(&raw, f.skip_signal_frames);
   }
-  capture_stack(&raw, f.skip_signal_frames);
-  resolve_frames(raw, r.frames);
+  if (raw.n) resolve_frames(raw, r.frames);
   r.nframes = raw.n;
   r.count.store(1, std::memory_order_relaxed);
   r.state.store(wire::kReady, std::memory_order_release);
@@ -78,11 +85,12 @@ int32_t append(const Observation& f, int tid) {
 
 }  // namespace
 
-void record(const Observation& f) {
-  if (!g_run) return;
+int32_t record(const Observation& f) {
+  if (!g_run) return -1;
   ThreadState& ts = t_state;
-  if (ts.in_shim) return;  // a fault inside our own bookkeeping: let it be
+  if (ts.in_shim) return -1;  // a fault inside our own bookkeeping: let it be
   const int saved_errno = errno;
+  int32_t fresh = -1;
   ts.in_shim++;
   {
     sys::BlockAll blocked;
@@ -97,6 +105,7 @@ void record(const Observation& f) {
         if (s.key.compare_exchange_strong(expected, key)) {
           int32_t idx = append(f, ts.tid);
           s.index.store(idx >= 0 ? idx + 1 : kDropped, std::memory_order_release);
+          fresh = idx;
           break;
         }
         k = expected;
@@ -115,6 +124,7 @@ void record(const Observation& f) {
   }
   ts.in_shim--;
   errno = saved_errno;
+  return fresh;
 }
 
 namespace {

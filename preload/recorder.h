@@ -10,6 +10,8 @@ namespace sigstorm {
 
 // What a check saw, on its way into a wire::Record (the report's Finding is
 // made from records by the CLI).
+struct RawStack;
+
 struct Observation {
   wire::Kind kind;
   int sig = 0;              // the signal whose handler ran
@@ -21,11 +23,17 @@ struct Observation {
   uintptr_t site = 0;       // the program's call site, or a crash's faulting instruction
   void* top = nullptr;      // a synthetic innermost frame (the called function), or null
   int skip_signal_frames = 0;
+  const RawStack* stack = nullptr;          // a stack captured earlier, instead of this one
+  bool no_stack = false;    // the stack is a Note's (an interpreter's traceback)
+  uint64_t merge_extra = 0; // more of the merge key (a Python handler has no address)
+  uint64_t value = 0;       // wire::Record::value
 };
 
 // Safe in any context, including a fault handler: no locks, no allocation,
-// errno preserved, signals blocked while it writes.
-void record(const Observation& f);
+// errno preserved, signals blocked while it writes. Returns the record's
+// index when this call appended it, -1 when it merged into one (or found
+// no room).
+int32_t record(const Observation& f);
 
 // Registers this process in the run file (start-up, and in a fork child).
 void process_start();
@@ -33,5 +41,13 @@ void process_start();
 void recorder_after_fork();
 
 extern wire::Process* g_process;
+
+// A C string into a fixed field of the run file, cut to fit.
+template <size_t N>
+void copy_text(char (&dst)[N], const char* src) {
+  size_t i = 0;
+  for (; src && src[i] && i + 1 < N; ++i) dst[i] = src[i];
+  dst[i] = 0;
+}
 
 }  // namespace sigstorm

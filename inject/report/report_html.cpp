@@ -32,13 +32,15 @@ std::string hex(uint64_t v) {
 
 std::string frame_html(const StackFrame& f, std::string_view base_dir) {
   std::string s = "<li><code>";
-  if (!f.module) return s + esc(hex(f.offset)) + "</code> <span class=\"mod\">(unknown module)</span></li>";
+  // An interpreter's frame (a Python traceback) has a file but no module.
+  if (!f.module && !f.file) return s + esc(hex(f.offset)) + "</code> <span class=\"mod\">(unknown module)</span></li>";
   s += esc(f.function.value_or("??")) + "</code>";
   if (f.file) {
     s += " <span class=\"src\">" + esc(short_path(*f.file, base_dir));
     if (f.line) s += ":" + std::to_string(*f.line);
     s += "</span>";
   }
+  if (!f.module) return s + "</li>";
   s += " <span class=\"mod\">(" + esc(*f.module);
   if (!f.function) s += "+" + esc(hex(f.offset));
   return s + ")</span></li>";

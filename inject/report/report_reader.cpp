@@ -169,6 +169,10 @@ class Reader {
       f.errno_after = integer_or_null(*s, path + ".errno_after");
     if (const json* s = optional_field(v, "suppressed"); s && !s->is_null())
       f.suppressed = suppressed(*s, path + ".suppressed");
+    for (auto [name, field] : {std::pair{"exception", &Finding::exception},
+                               std::pair{"exception_message", &Finding::exception_message},
+                               std::pair{"cause", &Finding::cause}})
+      if (const json* s = optional_field(v, name)) f.*field = string_or_null(*s, path + "." + name);
     return f;
   }
 

@@ -25,14 +25,15 @@ std::string times(uint64_t n) { return n == 1 ? "1 time" : std::to_string(n) + "
 
 std::string frame_line(size_t i, const StackFrame& f, std::string_view base_dir) {
   std::string s = "    #" + std::to_string(i) + " ";
-  if (!f.module) return s + hex(f.offset) + " (unknown module)";
+  // An interpreter's frame (a Python traceback) has a file but no module.
+  if (!f.module && !f.file) return s + hex(f.offset) + " (unknown module)";
   s += f.function ? *f.function : "??";
   if (f.file) {
     s += " " + short_path(*f.file, base_dir);
     if (f.line) s += ":" + std::to_string(*f.line);
   }
-  if (f.function) s += " (" + *f.module + ")";
-  else s += " (" + *f.module + "+" + hex(f.offset) + ")";
+  if (f.function && f.module) s += " (" + *f.module + ")";
+  else if (f.module) s += " (" + *f.module + "+" + hex(f.offset) + ")";
   return s;
 }
 
