@@ -114,7 +114,7 @@ std::string write_html(const Report& r, std::string_view base_dir) {
       for (const StackFrame& fr : f.stack) {
         if (fr.signal_frame) {
           h += "<li class=\"sig\">&lt;signal handler called&gt;</li>\n";
-          if (!fr.module || !fr.function || fr.function->find("restore_rt") != std::string::npos) continue;
+          if ((!fr.module && !fr.file) || !fr.function || fr.function->find("restore_rt") != std::string::npos) continue;
         }
         h += frame_html(fr, base_dir) + "\n";
       }

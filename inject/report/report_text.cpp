@@ -88,7 +88,7 @@ std::string write_text(const Report& r, std::string_view base_dir) {
     for (const StackFrame& fr : f.stack) {
       if (fr.signal_frame) {
         out += "    #" + std::to_string(n++) + " <signal handler called>\n";
-        if (!fr.module || !fr.function || fr.function->find("restore_rt") != std::string::npos) continue;
+        if ((!fr.module && !fr.file) || !fr.function || fr.function->find("restore_rt") != std::string::npos) continue;
       }
       out += frame_line(n++, fr, base_dir) + "\n";
     }
