@@ -35,7 +35,7 @@ if(TARGET sigstorm_cli)
 endif()
 install(TARGETS sigstorm LIBRARY DESTINATION ${SIGSTORM_INSTALL_LIBDIR} COMPONENT runtime)
 # The Python start-up hook, found next to the shim.
-install(FILES ${PROJECT_SOURCE_DIR}/preload/python/sitecustomize.py
+install(DIRECTORY ${PROJECT_BINARY_DIR}/lib/sigstorm-python/
         DESTINATION ${SIGSTORM_INSTALL_LIBDIR}/sigstorm-python COMPONENT runtime)
 
 # ---- the fuzz harness ----
