@@ -72,7 +72,9 @@ def _install():
             pass  # the program's exception matters, not ours
 
     def wrap(handler):
-        if not callable(handler) or hasattr(handler, "_sigstorm_original"):
+        # default_int_handler raises KeyboardInterrupt, never a finding: it
+        # stays itself, as the interpreter may compare it.
+        if not callable(handler) or handler is _signal.default_int_handler or hasattr(handler, "_sigstorm_original"):
             return handler
 
         def sigstorm_handler(signum, frame):
