@@ -88,14 +88,21 @@ std::string audit_library(const std::string& shim) {
   return access(path.c_str(), R_OK) == 0 ? path : std::string();
 }
 
+std::string python_hook_dir(const std::string& shim) {
+  const std::string dir = shim.substr(0, shim.rfind('/') + 1) + "sigstorm-python";
+  return access((dir + "/sitecustomize.py").c_str(), R_OK) == 0 ? dir : std::string();
+}
+
 std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file) {
   std::vector<std::string> env;
   std::string preload, audit, tunables;
   bool has_tunables = false;
+  std::optional<std::string> pythonpath;
   const std::string pre = "LD_PRELOAD=";
   const std::string aud = "LD_AUDIT=";
   const std::string tun = "GLIBC_TUNABLES=";
   const std::string run = std::string(wire::kEnvRunFile) + "=";
+  const std::string py = "PYTHONPATH=";
   for (char** e = environ; e && *e; ++e) {
     std::string_view kv(*e);
     if (kv.substr(0, pre.size()) == pre) {
@@ -109,6 +116,10 @@ std::vector<std::string> child_environment(const std::string& shim, const std::s
     if (kv.substr(0, tun.size()) == tun) {
       tunables = std::string(kv.substr(tun.size()));
       has_tunables = true;
+      continue;
+    }
+    if (kv.substr(0, py.size()) == py) {
+      pythonpath = std::string(kv.substr(py.size()));
       continue;
     }
     if (kv.substr(0, run.size()) == run) continue;
@@ -128,6 +139,12 @@ std::vector<std::string> child_environment(const std::string& shim, const std::s
     tunables += (tunables.empty() ? "" : ":") + std::string(kStaticTlsTunable) + "=" + kStaticTlsBytes;
   if (has_tunables || !tunables.empty()) env.push_back(tun + tunables);
   env.push_back(run + run_file);
+  // Python programs load the start-up hook first (handler-exception), and
+  // through it their own sitecustomize.
+  if (const std::string hook = python_hook_dir(shim); !hook.empty())
+    env.push_back(py + hook + (pythonpath && !pythonpath->empty() ? ":" + *pythonpath : ""));
+  else if (pythonpath)
+    env.push_back(py + *pythonpath);
   return env;
 }
 

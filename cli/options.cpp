@@ -89,6 +89,15 @@ const std::vector<OptionDef>& table() {
        "Comma list of signals whose handlers count: findings in handlers for other signals are left out of the "
        "report (and counted in a note)",
        &Options::run_signals, kRun},
+      {"--expect-exit", "DUR",
+       "Once a termination signal (--exit-signals) reached the program, injected, forwarded by sigstorm or sent "
+       "to it from outside, its whole process tree must end within DUR; else a no-exit finding with every "
+       "thread's stack, and the run is ended",
+       &Options::expect_exit, kRun},
+      {"--exit-signals", "LIST",
+       "With --expect-exit: the signals that ask the program to end (default " + std::string(kDefaultExitSignals) +
+           ")",
+       &Options::exit_signals, kRun},
       {"--max-time", "DUR", "Stop searching after DUR (default: no limit)", &Options::max_time, kFuzz},
       {"--runs", "N", "Stop after N runs of PROGRAM (default: no limit)", &Options::runs, kFuzz},
       {"--jobs", "N", "Run N copies of PROGRAM at once (default 1)", &Options::jobs, kFuzz},
@@ -117,7 +126,7 @@ const std::vector<OptionDef>& table() {
   return defs;
 }
 
-std::vector<int> parse_signal_list(const std::string& list) {
+std::vector<int> parse_signal_list(const std::string& list, const char* option = "--signals") {
   std::vector<int> out;
   size_t at = 0;
   for (;;) {
@@ -125,7 +134,8 @@ std::vector<int> parse_signal_list(const std::string& list) {
     const std::string item = list.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
     auto sig = parse_signal(item);
     if (!sig || *sig == SIGKILL || *sig == SIGSTOP)
-      throw Error("--signals " + squote(list) + ": " + (item.empty() ? "empty item" : "unknown signal " + squote(item)));
+      throw Error(std::string(option) + " " + squote(list) + ": " +
+                  (item.empty() ? "empty item" : "unknown signal " + squote(item)));
     if (std::find(out.begin(), out.end(), *sig) == out.end()) out.push_back(*sig);
     if (comma == std::string::npos) return out;
     at = comma + 1;
@@ -275,6 +285,13 @@ Settings resolve_fields(const Options& o, Command command) {
     s.symbolize = *o.symbolize == "1";
   }
   s.log_path = o.log_path;
+  if (o.exit_signals && !o.expect_exit)
+    throw Error("--exit-signals " + squote(*o.exit_signals) + ": needs --expect-exit");
+  if (o.expect_exit) {
+    c.expect_exit_ns = duration_option("--expect-exit", *o.expect_exit);
+    for (int sig : parse_signal_list(o.exit_signals.value_or(std::string(kDefaultExitSignals)), "--exit-signals"))
+      c.exit_signals |= 1ull << (sig - 1);
+  }
 
   s.suppressions = Suppressions::load(o.suppressions);
   s.gen_suppressions = o.gen_suppressions;

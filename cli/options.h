@@ -24,6 +24,7 @@ struct Options {
   std::optional<std::string> checks, policy, report, format, seed, hang_timeout, timeout, error_exitcode, time_scale;
   std::optional<std::string> color;                                 // run, fuzz, report
   std::optional<std::string> kill_after, max_findings, run_signals;  // run
+  std::optional<std::string> expect_exit, exit_signals;             // run
   bool no_follow_children = false;                                  // run
   std::optional<std::string> symbolize;                             // run, fuzz
   std::optional<std::string> log_path;                              // SIGSTORM_OPTIONS only

@@ -38,14 +38,21 @@ int run(const Options& options) {
   RunFile run_file = RunFile::create(config);
 
   // SIGTERM and SIGHUP are passed on to the program; the terminal's SIGINT
-  // and SIGQUIT reach it anyway, and sigstorm waits for it to react.
-  const SignalGate gate({SIGTERM, SIGHUP}, true);
+  // and SIGQUIT reach it anyway, and sigstorm waits for it to react. With
+  // --expect-exit sigstorm takes those too, to time the program's exit: one
+  // from the terminal reached the program as well, one sent to sigstorm
+  // alone is passed on.
+  const bool expect_exit = config.expect_exit_ns != 0;
+  const SignalGate gate(expect_exit ? std::vector<int>{SIGTERM, SIGHUP, SIGINT, SIGQUIT} : std::vector<int>{SIGTERM, SIGHUP},
+                        !expect_exit);
   Supervisor supervisor(run_file, gate,
                         SupervisorOptions{.hang_timeout_ns = config.hang_timeout_ns,
                                           .hang_check = (config.checks & wire::check_bit(wire::kHandlerHang)) != 0,
                                           .timeout_ns = s.timeout_ns,
                                           .kill_after_ns = s.kill_after_ns,
-                                          .straggler_grace_ns = kStragglerGraceNs});
+                                          .straggler_grace_ns = kStragglerGraceNs,
+                                          .expect_exit_ns = config.expect_exit_ns,
+                                          .exit_signals = config.exit_signals});
   const ExecImage image(target.path, s.command, child_environment(target.shim, run_file.path()));
   supervisor.start(image, target.program);
   // As ASan's log_path: the report goes to PATH.PID (the program's pid).
@@ -56,9 +63,14 @@ int run(const Options& options) {
       throw Failure(e.what());  // the program runs: not a usage error any more
     }
   }
-  while (!supervisor.step(monotonic_ns()))
-    if (const int sig = wait_for_step(gate, {&supervisor}); sig == SIGTERM || sig == SIGHUP)
-      kill(supervisor.pid(), sig);
+  while (!supervisor.step(monotonic_ns())) {
+    siginfo_t info{};
+    const int sig = wait_for_step(gate, {&supervisor}, &info);
+    if (!sig) continue;
+    const bool from_terminal = info.si_code == SI_KERNEL && (sig == SIGINT || sig == SIGQUIT);
+    if (!from_terminal) kill(supervisor.pid(), sig);
+    supervisor.signal_reached(sig, monotonic_ns(), from_terminal ? "from the terminal" : "passed on by sigstorm");
+  }
   const Outcome outcome = supervisor.finish();
 
   Symbolizer symbolizer(s.symbolize);

@@ -34,6 +34,9 @@ if(TARGET sigstorm_cli)
   install(TARGETS sigstorm_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
 endif()
 install(TARGETS sigstorm sigstorm_audit LIBRARY DESTINATION ${SIGSTORM_INSTALL_LIBDIR} COMPONENT runtime)
+# The Python start-up hook, found next to the shim.
+install(DIRECTORY ${PROJECT_BINARY_DIR}/lib/sigstorm-python/
+        DESTINATION ${SIGSTORM_INSTALL_LIBDIR}/sigstorm-python COMPONENT runtime)
 
 # ---- the fuzz harness ----
 # The build's libsigstorm_fuzz.a falls back to the build tree's shim

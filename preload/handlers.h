@@ -36,6 +36,13 @@ void hang_probe(int sig, siginfo_t* info, void* uc);
 // True (and the probe handled) when this delivery is the watchdog's probe.
 bool is_probe(int sig, const siginfo_t* info);
 
+// no-exit (preload/no_exit.cpp): the CLI's probe asking for a thread's
+// stack; a termination signal that reached one of the program's handlers.
+void no_exit_init();
+bool is_exit_probe(int sig, const siginfo_t* info);
+void exit_probe(int sig, siginfo_t* info, void* uc);
+void note_exit_signal(int sig);
+
 // The watchdog table: publish the outermost handler of this thread.
 void publish_handler_entry(int sig, void* handler);
 void publish_handler_exit();
@@ -57,6 +64,18 @@ void install_crash_catchers();
 // Records handler-crash when a fatal signal arrives while a handler runs.
 void crash_in_handler(int fatal_sig);
 void crash_catcher(int sig, siginfo_t* info, void* uc);
+
+// default-action (preload/default_action.cpp): the catcher also watches
+// SIGPIPE and the signals of timers the program armed while it had no
+// handler for them.
+bool watches_default_action(int sig);
+void default_action_init();
+// A timer wrapper armed (ns > 0) or cancelled (0) the timer whose signal is sig.
+void timer_armed(int fn, int sig, uint64_t ns);
+// In the catcher, before the process dies of a watched signal.
+void default_action_death(int sig, const siginfo_t* info, void* uc);
+// Did the signal interrupt a system call (uc: the handler's context)?
+bool in_system_call(void* uc);
 void trampoline(int sig, siginfo_t* info, void* uc);
 
 // The function behind an audit stub (a handler the program got from

@@ -189,6 +189,7 @@ __attribute__((constructor(101))) void sigstorm_init() {
   process_start();
   release_stale_slots();
   pthread_atfork(nullptr, nullptr, after_fork_child);
+  default_action_init();  // SIGPIPE's catcher: inherited by a fork server's copies
   // `sigstorm fuzz`: the runs' copies return from here. The server does the
   // deferred step's loading first (no thread: a thread would stop the fork
   // server), so that no copy pays for libunwind in every run.

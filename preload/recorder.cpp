@@ -39,6 +39,7 @@ uint64_t key_of(const Observation& f) {
   h = mix(h, (uintptr_t)f.handler);
   // Audit findings share fn -1: the symbol tells them apart.
   for (const char* c = f.symbol; c && *c; ++c) h = mix(h, (unsigned char)*c);
+  h = mix(h, f.merge_extra);
   if (f.kind == wire::kHandlerCrash) h = mix(h, f.site);
   return h ? h : 1;
 }
@@ -68,16 +69,22 @@ int32_t append(const Observation& f, int tid) {
   for (const char* c = f.symbol; c && *c && k + 1 < wire::kSymbolLen; ++c) r.symbol[k++] = *c;
   r.symbol[k] = 0;
   for (auto& w : r.inner) w.store(0, std::memory_order_relaxed);
-  resolve_one((uintptr_t)f.handler, 0, &r.handler);
+  r.value = f.value;
+  if (f.handler) resolve_one((uintptr_t)f.handler, 0, &r.handler);
+  else r.handler = wire::Frame{};
 
   RawStack raw;
-  if (f.top) {
-    raw.pc[0] = (uintptr_t)f.top;
-    raw.flags[0] = 0;
-    raw.n = 1;
+  if (f.stack) {
+    raw = *f.stack;
+  } else if (!f.no_stack) {
+    if (f.top) {
+      raw.pc[0] = (uintptr_t)f.top;
+      raw.flags[0] = 0;
+      raw.n = 1;
+    }
+    capture_stack(&raw, f.skip_signal_frames);
   }
-  capture_stack(&raw, f.skip_signal_frames);
-  resolve_frames(raw, r.frames);
+  if (raw.n) resolve_frames(raw, r.frames);
   r.nframes = raw.n;
   r.count.store(1, std::memory_order_relaxed);
   r.state.store(wire::kReady, std::memory_order_release);
@@ -92,7 +99,8 @@ void note_inner_call(int32_t ref, int fn) {
   run->records[ref - 1].inner[fn / 64].fetch_or(1ull << (fn % 64), std::memory_order_relaxed);
 }
 
-int32_t record(const Observation& f) {
+int32_t record(const Observation& f, bool* appended) {
+  if (appended) *appended = false;
   if (!g_run) return 0;
   ThreadState& ts = t_state;
   if (ts.in_shim) return 0;  // a fault inside our own bookkeeping: let it be
@@ -115,6 +123,7 @@ int32_t record(const Observation& f) {
           int32_t idx = append(f, ts.tid);
           s.index.store(idx >= 0 ? idx + 1 : kDropped, std::memory_order_release);
           ref = idx >= 0 ? idx + 1 : 0;
+          if (appended) *appended = idx >= 0;
           break;
         }
         k = expected;

@@ -10,6 +10,8 @@ namespace sigstorm {
 
 // What a check saw, on its way into a wire::Record (the report's Finding is
 // made from records by the CLI).
+struct RawStack;
+
 struct Observation {
   wire::Kind kind;
   int sig = 0;              // the signal whose handler ran
@@ -22,13 +24,18 @@ struct Observation {
   void* top = nullptr;      // a synthetic innermost frame (the called function), or null
   int skip_signal_frames = 0;
   const char* symbol = nullptr;  // unsafe-call through an audit stub: the called symbol
+  const RawStack* stack = nullptr;          // a stack captured earlier, instead of this one
+  bool no_stack = false;    // the stack is a Note's (an interpreter's traceback)
+  uint64_t merge_extra = 0; // more of the merge key (a Python handler has no address)
+  uint64_t value = 0;       // wire::Record::value
 };
 
 // Safe in any context, including a fault handler: no locks, no allocation,
 // errno preserved, signals blocked while it writes.
 // Returns the record's index + 1 (also when the finding merged into an
-// earlier record), or 0 when it was dropped or not written.
-int32_t record(const Observation& f);
+// earlier record), or 0 when it was dropped or not written; *appended says
+// whether this call wrote the record (a note may then be attached to it).
+int32_t record(const Observation& f, bool* appended = nullptr);
 
 // Marks functions.def row `fn` as called inside the call record `ref`
 // (record()'s return value) made: "calls malloc, free".
@@ -42,5 +49,13 @@ void process_start_as(const char* exe);
 void recorder_after_fork();
 
 extern wire::Process* g_process;
+
+// A C string into a fixed field of the run file, cut to fit.
+template <size_t N>
+void copy_text(char (&dst)[N], const char* src) {
+  size_t i = 0;
+  for (; src && src[i] && i + 1 < N; ++i) dst[i] = src[i];
+  dst[i] = 0;
+}
 
 }  // namespace sigstorm

@@ -70,11 +70,13 @@ int install(int sig, const struct sigaction* act, struct sigaction* old) {
     r = fn(sig, &ours, old);
     if (r != 0) g_actions[sig].store(prev, std::memory_order_release);
     else if (!g_catchers_wanted.exchange(true)) install_crash_catchers();
-  } else if (act->sa_handler == SIG_DFL && is_fatal_signal(sig) && g_catchers_wanted.load()) {
-    // Keep catching crashes in handlers; the program still reads SIG_DFL.
+  } else if (act->sa_handler == SIG_DFL &&
+             ((is_fatal_signal(sig) && g_catchers_wanted.load()) || watches_default_action(sig))) {
+    // Keep catching crashes in handlers, and deaths by the program's own
+    // signals; the program still reads SIG_DFL.
     struct sigaction ours = {};
     ours.sa_sigaction = crash_catcher;
-    ours.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    ours.sa_flags = SA_SIGINFO | SA_ONSTACK | (is_fatal_signal(sig) ? 0 : SA_RESTART);
     sigemptyset(&ours.sa_mask);
     r = fn(sig, &ours, old);
     if (r == 0) g_actions[sig].store(kActCatcher, std::memory_order_release);
@@ -106,7 +108,9 @@ sighandler_t adopt(int sig, sighandler_t returned, bool failed) {
     // A vfork child: what the call installed stays as it is (see install).
   } else if (fn(sig, nullptr, &now) == 0) {
     void* h = (void*)now.sa_sigaction;
-    if (!is_function(h)) {
+    if (now.sa_handler == SIG_DFL && watches_default_action(sig)) {
+      install(sig, &now, nullptr);
+    } else if (!is_function(h)) {
       g_actions[sig].store(0, std::memory_order_release);
       publish_caught();
       inject_disposition_changed(sig);

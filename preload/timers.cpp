@@ -3,6 +3,7 @@
 // read back is scaled back, so the program sees the durations it asked for.
 #include <errno.h>
 
+#include "preload/handlers.h"
 #include "preload/inject.h"
 #include "preload/interpose.h"
 #include "preload/sys.h"
@@ -32,6 +33,14 @@ unsigned alarm_seconds(const struct itimerval& old) {
   return s;
 }
 
+// default-action needs to know the process armed a timer, and where.
+int timer_signal(int which) { return which == ITIMER_VIRTUAL ? SIGVTALRM : which == ITIMER_PROF ? SIGPROF : SIGALRM; }
+template <class R>
+R armed(R r, bool ok, int fn, int sig, uint64_t ns) {
+  if (ok) timer_armed(fn, sig, ns);
+  return r;
+}
+
 int scaled_setitimer(int which, const struct itimerval* v, struct itimerval* old) {
   struct itimerval s = v ? scaled(*v) : itimerval{};
   int r = real::setitimer(which, v ? &s : nullptr, old);
@@ -43,42 +52,64 @@ int scaled_setitimer(int which, const struct itimerval* v, struct itimerval* old
 
 SIGSTORM_WRAPPER(unsigned, alarm, (unsigned secs)) {
   auto fn = real_fn(real::alarm);
-  if (!time_scaled()) SIGSTORM_INTERCEPT(fn_alarm, fn(secs));
+  const uint64_t ns = (uint64_t)secs * kNsPerSec;
+  if (!time_scaled())
+    return armed(intercept(fn_alarm, (void*)fn, __builtin_return_address(0), [=]() { return fn(secs); }), true,
+                 fn_alarm, SIGALRM, ns);
   real_fn(real::setitimer);
-  return intercept(fn_alarm, (void*)fn, __builtin_return_address(0), [&]() {
+  return armed(intercept(fn_alarm, (void*)fn, __builtin_return_address(0), [&]() {
     struct itimerval v = {{0, 0}, {(time_t)secs, 0}}, old = {};
     scaled_setitimer(ITIMER_REAL, &v, &old);
     return alarm_seconds(old);
-  });
+  }), true, fn_alarm, SIGALRM, ns);
 }
 
 SIGSTORM_WRAPPER(useconds_t, ualarm, (useconds_t usecs, useconds_t interval)) {
   auto fn = real_fn(real::ualarm);
-  if (!time_scaled()) SIGSTORM_INTERCEPT(fn_ualarm, fn(usecs, interval));
-  real_fn(real::setitimer);
-  return intercept(fn_ualarm, (void*)fn, __builtin_return_address(0), [&]() -> useconds_t {
-    struct itimerval v = {{0, (suseconds_t)interval}, {0, (suseconds_t)usecs}}, old = {};
-    if (scaled_setitimer(ITIMER_REAL, &v, &old) != 0) return (useconds_t)-1;
-    return (useconds_t)(old.it_value.tv_sec * 1000000 + old.it_value.tv_usec);
-  });
+  const uint64_t ns = (uint64_t)usecs * 1000;
+  useconds_t r;
+  if (!time_scaled()) {
+    r = intercept(fn_ualarm, (void*)fn, __builtin_return_address(0), [=]() { return fn(usecs, interval); });
+  } else {
+    real_fn(real::setitimer);
+    r = intercept(fn_ualarm, (void*)fn, __builtin_return_address(0), [&]() -> useconds_t {
+      struct itimerval v = {{0, (suseconds_t)interval}, {0, (suseconds_t)usecs}}, old = {};
+      if (scaled_setitimer(ITIMER_REAL, &v, &old) != 0) return (useconds_t)-1;
+      return (useconds_t)(old.it_value.tv_sec * 1000000 + old.it_value.tv_usec);
+    });
+  }
+  return armed(r, r != (useconds_t)-1, fn_ualarm, SIGALRM, ns);
 }
 
 SIGSTORM_WRAPPER(int, setitimer, (int which, const struct itimerval* v, struct itimerval* old)) {
   auto fn = real_fn(real::setitimer);
-  if (!time_scaled()) SIGSTORM_INTERCEPT(fn_setitimer, fn(which, v, old));
-  SIGSTORM_INTERCEPT(fn_setitimer, scaled_setitimer(which, v, old));
+  const int r = intercept(fn_setitimer, (void*)fn, __builtin_return_address(0), [=]() {
+    return time_scaled() ? scaled_setitimer(which, v, old) : fn(which, v, old);
+  });
+  return armed(r, r == 0 && v, fn_setitimer, timer_signal(which), v ? ns_of(v->it_value) : 0);
 }
 
-SIGSTORM_WRAPPER(int, timer_settime, (timer_t t, int flags, const struct itimerspec* v, struct itimerspec* old)) {
-  auto fn = real_fn(real::timer_settime);
-  if (!time_scaled() || !v || (flags & TIMER_ABSTIME)) SIGSTORM_INTERCEPT(fn_timer_settime, fn(t, flags, v, old));
-  return intercept(fn_timer_settime, (void*)fn, __builtin_return_address(0), [&]() {
+namespace {
+int timer_settime_scaled(int (*fn)(timer_t, int, const struct itimerspec*, struct itimerspec*), timer_t t, int flags,
+                         const struct itimerspec* v, struct itimerspec* old) {
+  if (!time_scaled() || !v || (flags & TIMER_ABSTIME)) return fn(t, flags, v, old);
+  return [&]() {
     struct itimerspec s = {ts_of(scale_ns(ns_of(v->it_interval))), ts_of(scale_ns(ns_of(v->it_value)))};
     int r = fn(t, flags, &s, old);
     if (r == 0 && old)
       *old = {ts_of(unscale_ns(ns_of(old->it_interval))), ts_of(unscale_ns(ns_of(old->it_value)))};
     return r;
-  });
+  }();
+}
+}  // namespace
+
+// A timer_create timer's signal is not known here: SIGALRM, timer_create's
+// default, is the one watched.
+SIGSTORM_WRAPPER(int, timer_settime, (timer_t t, int flags, const struct itimerspec* v, struct itimerspec* old)) {
+  auto fn = real_fn(real::timer_settime);
+  const int r = intercept(fn_timer_settime, (void*)fn, __builtin_return_address(0),
+                          [&]() { return timer_settime_scaled(fn, t, flags, v, old); });
+  return armed(r, r == 0 && v, fn_timer_settime, SIGALRM, v ? ns_of(v->it_value) : 0);
 }
 
 // Reading a timer back: the program's own units.

@@ -53,25 +53,6 @@ void note_crash(const ThreadState& ts, int fatal_sig) {
   record(f);
 }
 
-// Did the signal interrupt a system call (a blocking read, a sleep)? The
-// instruction before the interrupted pc is then the system call
-// instruction. Only looked at within the pc's own page, which is mapped.
-bool in_system_call(void* uc) {
-  if (!uc) return false;
-#if defined(__x86_64__)
-  const uintptr_t pc = (uintptr_t)((ucontext_t*)uc)->uc_mcontext.gregs[REG_RIP];
-  if ((pc & 0xfff) < 2) return false;
-  const unsigned char* at = (const unsigned char*)pc - 2;
-  return at[0] == 0x0f && at[1] == 0x05;  // syscall
-#elif defined(__aarch64__)
-  const uintptr_t pc = (uintptr_t)((ucontext_t*)uc)->uc_mcontext.pc;
-  if ((pc & 0xfff) < 4) return false;
-  return *(const uint32_t*)(pc - 4) == 0xd4000001u;  // svc #0
-#else
-  return false;
-#endif
-}
-
 // The summary's "ran N times, interrupted read, write": a relaxed add per
 // run; the handler is placed (/proc/self/maps) only the first time.
 // (A vfork child's runs count into its parent's entry, the memory it runs
@@ -96,6 +77,25 @@ void count_handler_run(int sig, void* handler, int fn, bool in_syscall) {
 }
 
 }  // namespace
+
+// Did the signal interrupt a system call (a blocking read, a sleep)? The
+// instruction before the interrupted pc is then the system call
+// instruction. Only looked at within the pc's own page, which is mapped.
+bool in_system_call(void* uc) {
+  if (!uc) return false;
+#if defined(__x86_64__)
+  const uintptr_t pc = (uintptr_t)((ucontext_t*)uc)->uc_mcontext.gregs[REG_RIP];
+  if ((pc & 0xfff) < 2) return false;
+  const unsigned char* at = (const unsigned char*)pc - 2;
+  return at[0] == 0x0f && at[1] == 0x05;  // syscall
+#elif defined(__aarch64__)
+  const uintptr_t pc = (uintptr_t)((ucontext_t*)uc)->uc_mcontext.pc;
+  if ((pc & 0xfff) < 4) return false;
+  return *(const uint32_t*)(pc - 4) == 0xd4000001u;  // svc #0
+#else
+  return false;
+#endif
+}
 
 uintptr_t interrupted_sp(void* uc, uintptr_t fallback) {
   if (!uc) return fallback;
@@ -130,6 +130,7 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
   }
   const uint64_t arrived = g_timeline_on ? timeline_now() : 0;
   void* handler = audit_unstub((void*)(act & kActHandlerMask));
+  if (__builtin_expect(g_run && g_run->config.expect_exit_ns != 0, 0)) note_exit_signal(sig);
   if (act & kActResetHand) {
     // The kernel already reset its side to SIG_DFL; so does our table.
     if (g_actions[sig].compare_exchange_strong(act, kActResetDone | (act & kActSiginfo),
@@ -225,8 +226,10 @@ void trampoline(int sig, siginfo_t* info, void* uc) {
 
 void crash_catcher(int sig, siginfo_t* info, void* uc) {
   const int saved_errno = errno;
-  if (t_state.in_shim == 0) crash_in_handler(sig);
-  bare_before_death();
+  const bool fault = is_fatal_signal(sig);
+  if (t_state.in_shim == 0 && fault) crash_in_handler(sig);
+  if (!fault) default_action_death(sig, info, uc);
+  bare_before_death();  // the finding above is in the report the process waits for
   // Die exactly as without us: default action, same signal.
   struct sigaction dfl = {};
   dfl.sa_handler = SIG_DFL;
@@ -236,7 +239,7 @@ void crash_catcher(int sig, siginfo_t* info, void* uc) {
   publish_caught();
   // A fault re-executes the faulting instruction on return; a signal that was
   // sent (kill, raise, abort) must be sent again.
-  if (info == nullptr || info->si_code <= 0) sys::tgkill(sys::getpid(), sys::gettid(), sig);
+  if (!fault || info == nullptr || info->si_code <= 0) sys::tgkill(sys::getpid(), sys::gettid(), sig);
   errno = saved_errno;
 }
 

@@ -58,12 +58,16 @@ void publish_handler_exit() {
 }
 
 bool is_probe(int sig, const siginfo_t* info) {
-  return sig == probe_signal() && g_run && info && info->si_code == SI_TKILL &&
-         info->si_pid == g_run->config.cli_pid;
+  return sig == probe_signal() && g_run && info &&
+         ((info->si_code == SI_TKILL && info->si_pid == g_run->config.cli_pid) || is_exit_probe(sig, info));
 }
 
 void hang_probe(int sig, siginfo_t* info, void* uc) {
   if (!is_probe(sig, info)) return;  // someone else's SIGRTMAX to a program that ignores it
+  if (is_exit_probe(sig, info)) {
+    exit_probe(sig, info, uc);
+    return;
+  }
   ThreadState& ts = t_state;
   // A handler left by a jump is not hung: the code after the jump runs.
   if (ts.depth > 0) leave_abandoned_handlers(interrupted_sp(uc, current_sp()), interrupted_mask(uc));
@@ -81,7 +85,9 @@ void hang_probe(int sig, siginfo_t* info, void* uc) {
 }
 
 void install_probe() {
-  if (!g_run || !check_enabled(wire::kHandlerHang)) return;
+  if (!g_run) return;
+  no_exit_init();
+  if (!check_enabled(wire::kHandlerHang) && !(g_run->config.expect_exit_ns && check_enabled(wire::kNoExit))) return;
   const int sig = probe_signal();
   struct sigaction cur;
   if (real::sigaction(sig, nullptr, &cur) != 0 || cur.sa_handler != SIG_DFL) return;

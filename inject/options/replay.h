@@ -17,6 +17,8 @@ constexpr uint64_t kDefaultHangTimeoutNs = 2'000'000'000ull;
 constexpr std::string_view kDefaultHangTimeout = "2s";
 constexpr int kDefaultErrorExitcode = 66;
 constexpr std::string_view kDefaultErrorExitcodeText = "66";
+// --expect-exit: the signals that ask a program to end.
+constexpr std::string_view kDefaultExitSignals = "SIGINT,SIGTERM,SIGHUP,SIGQUIT";
 
 // The options of a run as `sigstorm run` words, defaults left out:
 // --check LIST, --policy P, --hang-timeout DUR, --timeout DUR, --time-scale F.

@@ -1,5 +1,7 @@
 #include "inject/report/collect.h"
 
+#include <signal.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -90,6 +92,21 @@ std::string message_for(const wire::Record& r, const Finding& f, uint64_t hang_t
              f.function.value_or("<unknown function>") + " while " + h + " ran";
     case wire::kLongjmpMask:
       return h + " was left by longjmp with " + f.signal + " still blocked (use siglongjmp)";
+    case wire::kHandlerException:
+      return h + " raised " + f.exception.value_or("an exception") +
+             (f.exception_message && !f.exception_message->empty() ? ": " + *f.exception_message : "");
+    case wire::kDefaultAction:
+      if (r.signal == SIGPIPE)
+        return "process killed by SIGPIPE, raised by its own " + f.function.value_or("write") +
+               " to a pipe or socket nobody reads any more, with no handler installed (ignore SIGPIPE and "
+               "handle EPIPE, or install a handler)";
+      return "process killed by " + f.signal + " from its own " + f.cause.value_or("timer") +
+             ", by the default action: no handler for " + f.signal + " was installed";
+    case wire::kNoExit:
+      // The start (which signal, how it came) is the pipeline's: it knows.
+      return "thread " + std::to_string(r.tid) +
+             (f.stack.empty() || !f.stack.front().function ? std::string(" waits here")
+                                                           : " waits in " + *f.stack.front().function);
     default:
       return h;
   }
@@ -138,6 +155,52 @@ void collect_timeline(const wire::Header& header, Report& report, const std::map
 }
 
 using MergeKey = std::tuple<uint32_t, std::optional<std::string>, std::optional<std::string>, uint64_t>;
+
+std::string lowercase_first(std::string s) {
+  if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z') s[0] = static_cast<char>(s[0] - 'A' + 'a');
+  return s;
+}
+
+std::optional<std::string> text(const char* s, size_t n) {
+  std::string t(s, strnlen(s, n));
+  if (t.empty()) return std::nullopt;
+  return t;
+}
+
+// A Python traceback (wire::Note) as the finding's stack and handler.
+void take_note(const wire::Note& n, Finding& f) {
+  f.stack.clear();
+  for (uint32_t k = 0; k < std::min(n.nframes, wire::kMaxFrames); ++k) {
+    StackFrame fr;
+    fr.function = text(n.frames[k].function, sizeof n.frames[k].function);
+    fr.file = text(n.frames[k].file, sizeof n.frames[k].file);
+    if (n.frames[k].line > 0) fr.line = n.frames[k].line;
+    fr.signal_frame = n.frames[k].flags & wire::kFrameSignal;
+    f.stack.push_back(std::move(fr));
+  }
+  StackFrame h;
+  h.function = text(n.handler, sizeof n.handler);
+  h.file = text(n.handler_file, sizeof n.handler_file);
+  if (n.handler_line > 0) h.line = n.handler_line;
+  f.handler_frame = h;
+  f.handler = h.function;
+  f.exception = text(n.type, sizeof n.type);
+  if (f.exception) f.exception_message = std::string(n.message, strnlen(n.message, sizeof n.message));
+}
+
+// How the program armed the timer that killed it: "alarm(10)".
+std::string timer_cause(const wire::Record& r) {
+  const auto table = functions();
+  if (r.function < 0 || static_cast<size_t>(r.function) >= table.size()) return "timer";
+  const std::string name(table[r.function].name);
+  if (name == "alarm") return name + "(" + std::to_string(r.value / 1'000'000'000ull) + ")";
+  if (name == "ualarm") return name + "(" + std::to_string(r.value / 1000) + ")";
+  if (name == "setitimer") {
+    const char* which = r.signal == SIGVTALRM ? "ITIMER_VIRTUAL" : r.signal == SIGPROF ? "ITIMER_PROF" : "ITIMER_REAL";
+    return name + "(" + which + ", " + format_duration(r.value) + ")";
+  }
+  return name + "(" + format_duration(r.value) + ")";
+}
 
 }  // namespace
 
@@ -274,6 +337,12 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer, const Process
     }
   }
 
+  // Interpreter tracebacks, by the record they belong to.
+  std::map<size_t, const wire::Note*> notes;
+  for (uint32_t i = 0; i < std::min(header.next_note.load(std::memory_order_acquire), wire::kMaxNotes); ++i)
+    if (header.notes[i].state.load(std::memory_order_acquire) == wire::kReady)
+      notes.emplace(header.notes[i].record, &header.notes[i]);
+
   // Findings, merged by (kind, function, handler site).
   std::map<MergeKey, size_t> index;
   uint64_t ignored = 0;
@@ -332,15 +401,61 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer, const Process
         f.function = f.handler;
         if (r.aux_signal > 0) f.nested_signal = signal_name(r.aux_signal);
         break;
+      case wire::kHandlerException:
+        if (auto n = notes.find(static_cast<size_t>(rp - header.records)); n != notes.end()) take_note(*n->second, f);
+        if (!f.stack.empty()) f.function = f.stack.front().function;
+        break;
+      case wire::kDefaultAction:
+        if (r.signal == SIGPIPE) {
+          // The write as the program called it, not glibc's alias of it.
+          if (!f.stack.empty() && f.stack.front().function) {
+            std::string name = *f.stack.front().function;
+            for (std::string_view prefix : {"__GI___libc_", "__libc_", "__GI_", "__"})
+              if (name.rfind(prefix, 0) == 0 && name.size() > prefix.size()) name = name.substr(prefix.size());
+            f.stack.front().function = f.function = name;
+          }
+          f.cause = "SIGPIPE from " + f.function.value_or("a write");
+        } else {
+          // A Python program's signal.alarm: its Python stack (the note).
+          if (auto n = notes.find(static_cast<size_t>(rp - header.records)); n != notes.end()) {
+            take_note(*n->second, f);
+            f.handler.reset();
+            f.handler_frame.reset();
+          }
+          f.cause = timer_cause(r);
+          if (r.function >= 0 && static_cast<size_t>(r.function) < functions().size())
+            f.function = std::string(functions()[r.function].name);
+        }
+        break;
+      case wire::kNoExit:
+        // A Python thread's stack (the note) names the thread where a
+        // handler would be named: "Current thread 0x7f...".
+        if (auto n = notes.find(static_cast<size_t>(rp - header.records)); n != notes.end()) {
+          take_note(*n->second, f);
+          if (!f.stack.empty()) f.function = f.stack.front().function;
+          f.message = "Python " + lowercase_first(f.handler.value_or("thread")) +
+                      (f.function ? " waits in " + *f.function : std::string(" waits here"));
+          f.handler.reset();
+          f.handler_frame.reset();
+          f.exception.reset();
+          f.exception_message.reset();
+        }
+        if (!f.stack.empty()) f.function = f.stack.front().function;
+        break;
       default:
         f.function = f.handler;
         break;
     }
-    f.message = message_for(r, f, cfg.hang_timeout_ns);
+    if (f.message.empty()) f.message = message_for(r, f, cfg.hang_timeout_ns);
     f.pids.push_back(f.pid);
 
-    MergeKey key{r.kind, f.function, f.handler_frame ? f.handler_frame->module : std::nullopt,
-                 f.handler_frame ? f.handler_frame->offset : 0};
+    // A Python handler has no module: its file and line say where it is.
+    // Each thread of a no-exit is its own finding.
+    const auto& hf = f.handler_frame;
+    MergeKey key{r.kind, f.function, hf ? (hf->module ? hf->module : hf->file) : std::nullopt,
+                 kind == wire::kNoExit ? static_cast<uint64_t>(r.pid) << 32 | static_cast<uint32_t>(r.tid)
+                 : hf ? (hf->module ? hf->offset : static_cast<uint64_t>(hf->line.value_or(0)))
+                      : 0};
     auto [it, fresh] = index.emplace(std::move(key), report.findings.size());
     if (r.first_ns >= header.start_ns && header.start_ns) {
       TimelineEvent e;

@@ -46,6 +46,9 @@ struct Finding {
   std::optional<int> errno_before;            // errno-clobber
   std::optional<int> errno_after;
   std::vector<std::string> calls;             // unsafe-call: interposed calls the called function made
+  std::optional<std::string> exception;          // handler-exception: its type
+  std::optional<std::string> exception_message;  // and what it said
+  std::optional<std::string> cause;              // default-action: how the signal came ("alarm(10)")
   std::string message;                        // one line, e.g. "printf called from handler ..."
   std::vector<int> pids;                      // every process it was seen in, first first
   std::optional<Suppressed> suppressed;       // matched a suppression: reported, but it does not count

@@ -117,13 +117,15 @@ std::string hex(uint64_t v) {
 
 std::string frame_html(size_t n, const StackFrame& f, std::string_view base_dir, bool user) {
   std::string s = "<div class=\"frame" + std::string(user ? " user" : "") + "\">#" + std::to_string(n) + " <code>";
-  if (!f.module) return s + esc(hex(f.offset)) + "</code> <span class=\"mod\">(unknown module)</span></div>";
+  // An interpreter's frame (a Python traceback) has a file but no module.
+  if (!f.module && !f.file) return s + esc(hex(f.offset)) + "</code> <span class=\"mod\">(unknown module)</span></div>";
   s += esc(f.function.value_or("??")) + "</code>";
   if (f.file) {
     s += " <span class=\"src\">" + esc(short_path(*f.file, base_dir));
     if (f.line) s += ":" + std::to_string(*f.line);
     s += "</span>";
   }
+  if (!f.module) return s + "</div>";
   s += " <span class=\"mod\">(" + esc(*f.module);
   if (!f.function) s += "+" + esc(hex(f.offset));
   return s + ")</span></div>";
@@ -145,7 +147,7 @@ std::string stack_html(const Finding& f, std::string_view base_dir, html::Source
     if (fr.signal_frame) {
       flush();
       s += "<div class=\"frame sig\">#" + std::to_string(n++) + " &lt;signal handler called&gt;</div>\n";
-      if (!fr.module || !fr.function || fr.function->find("restore_rt") != std::string::npos) continue;
+      if ((!fr.module && !fr.file) || !fr.function || fr.function->find("restore_rt") != std::string::npos) continue;
     }
     if (is_system_frame(fr)) {
       folded += frame_html(n++, fr, base_dir, false) + "\n";

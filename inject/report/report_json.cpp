@@ -79,6 +79,9 @@ std::string write_json(const Report& r) {
     if (f.suppressed) o["suppressed"] = suppressed_json(*f.suppressed);
     else if (r.gen_suppressions) o["gen_suppression"] = suppression_for(f);
     if (f.kind == wire::kUnsafeCall) o["calls"] = f.calls;
+    if (f.exception) o["exception"] = *f.exception;
+    if (f.exception_message) o["exception_message"] = *f.exception_message;
+    if (f.cause) o["cause"] = *f.cause;
     findings.push_back(std::move(o));
   }
   j["findings"] = findings;

@@ -173,6 +173,10 @@ class Reader {
       const json& a = array(*c, path + ".calls");
       for (size_t i = 0; i < a.size(); ++i) f.calls.push_back(string(a[i], path + ".calls[" + std::to_string(i) + "]"));
     }
+    for (auto [name, field] : {std::pair{"exception", &Finding::exception},
+                               std::pair{"exception_message", &Finding::exception_message},
+                               std::pair{"cause", &Finding::cause}})
+      if (const json* s = optional_field(v, name)) f.*field = string_or_null(*s, path + "." + name);
     return f;
   }
 

@@ -97,14 +97,15 @@ std::string group_line(const Group& g, std::string_view base_dir, const Style& s
 
 std::string frame_line(size_t i, const StackFrame& f, std::string_view base_dir) {
   std::string s = "    #" + std::to_string(i) + " ";
-  if (!f.module) return s + hex(f.offset) + " (unknown module)";
+  // An interpreter's frame (a Python traceback) has a file but no module.
+  if (!f.module && !f.file) return s + hex(f.offset) + " (unknown module)";
   s += f.function ? *f.function : "??";
   if (f.file) {
     s += " " + short_path(*f.file, base_dir);
     if (f.line) s += ":" + std::to_string(*f.line);
   }
-  if (f.function) s += " (" + *f.module + ")";
-  else s += " (" + *f.module + "+" + hex(f.offset) + ")";
+  if (f.function && f.module) s += " (" + *f.module + ")";
+  else if (f.module) s += " (" + *f.module + "+" + hex(f.offset) + ")";
   return s;
 }
 
@@ -147,7 +148,7 @@ std::string finding_block(const Finding& f, std::string_view base_dir, const Sty
   for (const StackFrame& fr : f.stack) {
     if (fr.signal_frame) {
       out += "    #" + std::to_string(n++) + " <signal handler called>\n";
-      if (!fr.module || !fr.function || fr.function->find("restore_rt") != std::string::npos) continue;
+      if ((!fr.module && !fr.file) || !fr.function || fr.function->find("restore_rt") != std::string::npos) continue;
     }
     out += paint(is_system_frame(fr) ? st.dim : std::string_view{}, frame_line(n++, fr, base_dir), st) + "\n";
   }

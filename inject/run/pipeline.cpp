@@ -27,6 +27,33 @@ void add_hangs(Report& report, const std::vector<HangEvent>& hangs, Symbolizer& 
   }
 }
 
+void add_no_exit(Report& report, const Outcome& outcome, uint64_t expect_exit_ns) {
+  if (!outcome.no_exit || !outcome.no_exit->expired) return;
+  const NoExitEvent& ev = *outcome.no_exit;
+  const std::string sig = signal_name(ev.signal);
+  const std::string start = sig + " reached the program (" + ev.how + ") and it did not end within " +
+                            format_duration(expect_exit_ns) + " (--expect-exit): ";
+  bool found = false;
+  for (Finding& f : report.findings) {
+    if (f.kind != wire::kNoExit) continue;
+    found = true;
+    f.signal = sig;
+    f.message = start + f.message;
+  }
+  if (!found) {
+    Finding f;
+    f.kind = wire::kNoExit;
+    f.signal = sig;
+    f.pid = outcome.pid;
+    f.pids = {outcome.pid};
+    f.message = start + "no stack: no thread answered sigstorm's probe signal (blocked or ignored)";
+    report.findings.push_back(std::move(f));
+  }
+  report.notes.push_back("run ended: " + std::to_string(ev.pids.size()) +
+                         (ev.pids.size() == 1 ? " process" : " processes") + " still running " +
+                         format_duration(expect_exit_ns) + " after " + sig + " (--expect-exit)");
+}
+
 Report finish_report(const RunFile& run_file, const Outcome& outcome, const ProcessLedger& ledger,
                      const RunContext& ctx, Symbolizer& symbolizer) {
   const wire::Header& header = run_file.read();
@@ -53,9 +80,11 @@ Report finish_report(const RunFile& run_file, const Outcome& outcome, const Proc
   } else if (WIFEXITED(status)) {
     report.exit.code = WEXITSTATUS(status);
   }
+  add_no_exit(report, outcome, header.config.expect_exit_ns);
   report.argv = ctx.argv;
-  report.run_ended = outcome.timed_out || std::any_of(outcome.hangs.begin(), outcome.hangs.end(),
-                                                      [](const HangEvent& ev) { return ev.ended; });
+  report.run_ended = outcome.timed_out || (outcome.no_exit && outcome.no_exit->ended) ||
+                     std::any_of(outcome.hangs.begin(), outcome.hangs.end(),
+                                 [](const HangEvent& ev) { return ev.ended; });
   report.timeout_ns = ctx.timeout_ns;
   report.kill_after_ns = ctx.kill_after_ns;
   if (outcome.timed_out) report.notes.insert(report.notes.begin(), ctx.timeout_note);

@@ -25,6 +25,10 @@ struct RunContext {
 // unanswered is a finding without a stack.
 void add_hangs(Report& report, const std::vector<HangEvent>& hangs, Symbolizer& symbolizer);
 
+// --expect-exit: the no-exit findings get their signal and how it came; a
+// program none of whose threads answered the probe gets one without a stack.
+void add_no_exit(Report& report, const Outcome& outcome, uint64_t expect_exit_ns);
+
 // Everything: collect (findings, processes, injections), hangs, unchecked
 // handlers, deaths in handlers, the exit and its cause, timeout and
 // straggler notes.

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sys/personality.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +29,34 @@ std::vector<char*> pointers(std::vector<std::string>& v) {
 }
 
 constexpr uint64_t kAuditIntervalNs = 100'000'000ull;
+// --expect-exit: how often to look for a termination signal that reached the
+// program, and how long its threads get to answer the stack probe.
+constexpr uint64_t kExitPollNs = 20'000'000ull;
+constexpr uint64_t kExitProbeWaitNs = 1'000'000'000ull;
+constexpr uint64_t kExitProbeQuietNs = 300'000'000ull;
+
+// Asks every thread of `pid` for its stack (the shim records a no-exit).
+size_t probe_threads(pid_t pid) {
+  size_t n = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    const long tid = std::strtol(task.path().filename().c_str(), nullptr, 10);
+    siginfo_t si{};
+    si.si_signo = SIGRTMAX - wire::kProbeSignalFromMax;
+    si.si_code = SI_QUEUE;
+    si.si_pid = getpid();
+    si.si_uid = getuid();
+    si.si_value.sival_int = wire::kProbeNoExit;
+    if (tid > 0 && syscall(SYS_rt_tgsigqueueinfo, pid, tid, si.si_signo, &si) == 0) ++n;
+  }
+  return n;
+}
+
+size_t no_exit_records(const wire::Header& h) {
+  size_t n = 0;
+  for (const wire::Record* r : ready_records(h)) n += r->kind == wire::kNoExit;
+  return n;
+}
 
 void kill_tree(pid_t pid, bool group) {
   if (pid <= 0) return;
@@ -41,6 +70,17 @@ uint64_t monotonic_ns() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+void descendant_pids(pid_t pid, std::vector<int>& out) {
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream children(task.path() / "children");
+    for (pid_t child; children >> child;) {
+      out.push_back(child);
+      descendant_pids(child, out);
+    }
+  }
 }
 
 size_t descendants(pid_t pid) {
@@ -104,11 +144,11 @@ void SignalGate::restore_in_child() const {
   sigprocmask(SIG_SETMASK, &orig_mask_, nullptr);
 }
 
-int SignalGate::wait(uint64_t ns, const std::vector<int>& fds) const {
+int SignalGate::wait(uint64_t ns, const std::vector<int>& fds, siginfo_t* info) const {
   timespec ts{static_cast<time_t>(ns / 1'000'000'000ull), static_cast<long>(ns % 1'000'000'000ull)};
   if (!fds.empty() && signal_fd_ < 0) signal_fd_ = signalfd(-1, &taken_, SFD_CLOEXEC | SFD_NONBLOCK);
   if (fds.empty() || signal_fd_ < 0) {
-    const int sig = sigtimedwait(&taken_, nullptr, &ts);
+    const int sig = sigtimedwait(&taken_, info, &ts);
     return sig > 0 && sig != SIGCHLD ? sig : 0;
   }
   // The signals stay blocked; the signalfd takes them as sigtimedwait would.
@@ -118,6 +158,12 @@ int SignalGate::wait(uint64_t ns, const std::vector<int>& fds) const {
   signalfd_siginfo si{};
   if (read(signal_fd_, &si, sizeof si) != static_cast<ssize_t>(sizeof si)) return 0;
   const int sig = static_cast<int>(si.ssi_signo);
+  if (info) {
+    *info = siginfo_t{};
+    info->si_signo = sig;
+    info->si_code = si.ssi_code;
+    info->si_pid = static_cast<pid_t>(si.ssi_pid);
+  }
   return sig != SIGCHLD ? sig : 0;
 }
 
@@ -242,6 +288,7 @@ bool Supervisor::step(uint64_t now) {
     outcome_.killed_after = true;
   }
   watchdog_.poll(now);
+  watch_exit(now);
   if (now >= next_audit_ns_) {
     if (options_.audit) audit_.sample();
     // Entries are freed only when the run needs them: most runs never
@@ -258,6 +305,11 @@ bool Supervisor::step(uint64_t now) {
 
 uint64_t Supervisor::next_step_ns(uint64_t now) const {
   uint64_t at = std::max(next_audit_ns_, now);
+  if (options_.expect_exit_ns) {
+    const auto& ev = outcome_.no_exit;
+    if (!ev || (ev->expired && !ev->ended)) at = std::min(at, now + kExitPollNs);
+    else if (!ev->expired) at = std::min(at, std::max(now, ev->reached_ns + options_.expect_exit_ns));
+  }
   if (watchdog_.enabled()) at = std::min(at, now + watchdog_.interval_ns());
   if (options_.timeout_ns && !outcome_.timed_out) at = std::min(at, start_ns_ + *options_.timeout_ns);
   if (outcome_.terminated && !outcome_.killed_after)
@@ -283,6 +335,72 @@ bool Supervisor::reaped(int* status) {
 }
 
 int Supervisor::wake_fd() const { return options_.server && running() ? options_.server->status_fd() : -1; }
+void Supervisor::signal_reached(int sig, uint64_t now, std::string how) {
+  if (!options_.expect_exit_ns || sig <= 0 || sig > 64 || !(options_.exit_signals >> (sig - 1) & 1)) return;
+  if (outcome_.no_exit && outcome_.no_exit->reached_ns <= now) return;
+  if (outcome_.no_exit && outcome_.no_exit->expired) return;
+  NoExitEvent ev;
+  ev.signal = sig;
+  ev.reached_ns = now;
+  ev.how = std::move(how);
+  outcome_.no_exit = std::move(ev);
+}
+
+// --expect-exit: notices the first termination signal that reached the
+// program (an --inject that fired, a handler of the program that ran for
+// it; what sigstorm forwarded comes through signal_reached), then, past
+// the deadline, asks every thread of the tree for its stack and ends it.
+void Supervisor::watch_exit(uint64_t now) {
+  if (!options_.expect_exit_ns) return;
+  const wire::Header* h = nullptr;
+  try {
+    h = &run_file_.read();
+  } catch (const Error&) {
+    return;
+  }
+  if (!outcome_.no_exit || !outcome_.no_exit->expired) {
+    const wire::Config& c = h->config;
+    const uint32_t used = std::min(h->next_process.load(std::memory_order_acquire), wire::kMaxProcesses);
+    std::map<int, std::string> injected;  // signal -> the spec that sent it
+    for (uint32_t k = 0; k < used; ++k) {
+      const wire::Process& p = h->processes[k];
+      if (p.state.load(std::memory_order_acquire) != wire::kReady) continue;
+      for (uint32_t i = 0; i < std::min(c.injection_count, wire::kMaxInjections); ++i)
+        if (p.fired[i].load(std::memory_order_relaxed) > 0)
+          injected.emplace(c.injections[i].signal,
+                           "--inject " + std::string(c.injections[i].text, strnlen(c.injections[i].text, wire::kSpecTextLen)));
+    }
+    for (const auto& [sig, how] : injected) signal_reached(sig, now, how);
+    // A handler of the program ran for it: the exact time; sent from
+    // outside unless an injection sent it.
+    for (uint32_t k = 0; k < used; ++k) {
+      const wire::Process& p = h->processes[k];
+      if (p.state.load(std::memory_order_acquire) != wire::kReady) continue;
+      if (const uint64_t at = p.exit_signal_ns.load(std::memory_order_acquire)) {
+        const int sig = p.exit_signal.load(std::memory_order_acquire);
+        const auto inj = injected.find(sig);
+        signal_reached(sig, at, inj != injected.end() ? inj->second : "sent to pid " + std::to_string(p.pid));
+      }
+    }
+  }
+  if (!outcome_.no_exit) return;
+  NoExitEvent& ev = *outcome_.no_exit;
+  if (!ev.expired && now >= ev.reached_ns + options_.expect_exit_ns) {
+    ev.expired = true;
+    ev.probed_ns = now;
+    ev.pids = {pid_};
+    descendant_pids(pid_, ev.pids);
+    for (int pid : ev.pids) ev.threads += probe_threads(pid);
+  }
+  if (!ev.expired || ev.ended) return;
+  const size_t answered = no_exit_records(*h);
+  if (answered >= ev.threads || now - ev.probed_ns >= kExitProbeWaitNs ||
+      (answered > 0 && now - ev.probed_ns >= kExitProbeQuietNs)) {
+    ev.ended = true;
+    for (int pid : ev.pids) kill(pid, SIGKILL);
+    kill_tree(pid_, options_.own_group);
+  }
+}
 
 void Supervisor::stop() {
   if (awaiting_copy_) {  // the fork is a matter of microseconds
@@ -341,7 +459,7 @@ Outcome Supervisor::finish() {
   return outcome_;
 }
 
-int wait_for_step(const SignalGate& gate, const std::vector<Supervisor*>& running) {
+int wait_for_step(const SignalGate& gate, const std::vector<Supervisor*>& running, siginfo_t* info) {
   const uint64_t now = monotonic_ns();
   uint64_t at = now + kAuditIntervalNs;
   std::vector<int> fds;
@@ -350,7 +468,7 @@ int wait_for_step(const SignalGate& gate, const std::vector<Supervisor*>& runnin
     at = std::min(at, s->next_step_ns(now));
     if (s->wake_fd() >= 0) fds.push_back(s->wake_fd());
   }
-  return gate.wait(at > now ? at - now : 0, fds);
+  return gate.wait(at > now ? at - now : 0, fds, info);
 }
 
 }  // namespace sigstorm

@@ -52,8 +52,9 @@ class SignalGate {
   SignalGate(const SignalGate&) = delete;
   SignalGate& operator=(const SignalGate&) = delete;
   // Waits up to ns for one of the taken signals, or until one of `fds`
-  // is readable; returns the signal, or 0.
-  int wait(uint64_t ns, const std::vector<int>& fds = {}) const;
+  // is readable; returns the signal, or 0. `info`, when given, says who
+  // sent it (SI_KERNEL: the terminal, which sent it to the program too).
+  int wait(uint64_t ns, const std::vector<int>& fds = {}, siginfo_t* info = nullptr) const;
   // In a forked child, before exec.
   void restore_in_child() const;
 
@@ -80,6 +81,21 @@ struct SupervisorOptions {
   uint64_t straggler_grace_ns = 0;      // how long processes that outlive the program may finish
   int keep_fds[2] = {-1, -1};           // stay open across the exec (a fork server's pipe ends)
   ForkServer* server = nullptr;         // the program is a copy this fork server forks, not a fork+exec
+  uint64_t expect_exit_ns = 0;          // --expect-exit: the tree ends this soon after an exit signal
+  uint64_t exit_signals = 0;            // bit sig - 1
+};
+
+// --expect-exit: when a termination signal first reached the program, and
+// what was found when the program outlived the deadline.
+struct NoExitEvent {
+  int signal = 0;
+  uint64_t reached_ns = 0;   // CLOCK_MONOTONIC
+  std::string how;           // "--inject SPEC", "forwarded by sigstorm", "sent to pid N"
+  bool expired = false;      // the tree was still there at reached + DUR
+  uint64_t probed_ns = 0;
+  size_t threads = 0;        // threads asked for their stacks
+  std::vector<int> pids;     // processes still running at the deadline
+  bool ended = false;        // and sigstorm ended them
 };
 
 struct Outcome {
@@ -93,6 +109,7 @@ struct Outcome {
   size_t stragglers = 0;                // processes still running after the grace period
   std::vector<HangEvent> hangs;
   std::map<int, uint64_t> unchecked;    // pid -> signals caught by handlers the shim did not install
+  std::optional<NoExitEvent> no_exit;   // --expect-exit: a termination signal reached the program
 };
 
 class Supervisor {
@@ -117,6 +134,9 @@ class Supervisor {
   int wake_fd() const;
   // Ends the program now (another job found something, sigstorm was interrupted).
   void stop();
+  // sigstorm itself passed `sig` on to the program (or the terminal sent it
+  // to both): for --expect-exit.
+  void signal_reached(int sig, uint64_t now_ns, std::string how);
   // After step() said the program is gone: stragglers, the last look.
   Outcome finish();
 
@@ -135,6 +155,7 @@ class Supervisor {
   std::unique_ptr<RunFileShare> share_;
   pid_t pid_ = 0;
   int exec_pipe_ = -1;
+  void watch_exit(uint64_t now_ns);
   uint64_t start_ns_ = 0, next_audit_ns_ = 0;
   Outcome outcome_;
   bool awaiting_copy_ = false;  // asked the fork server for a copy, its pid not known yet
@@ -144,11 +165,13 @@ class Supervisor {
 
 // Waits until the soonest step of any running supervisor or a taken signal;
 // returns the signal or 0.
-int wait_for_step(const SignalGate& gate, const std::vector<Supervisor*>& running);
+int wait_for_step(const SignalGate& gate, const std::vector<Supervisor*>& running, siginfo_t* info = nullptr);
 
 uint64_t monotonic_ns();
 
 // Every process below `pid` (an nginx master and its workers are three).
 size_t descendants(pid_t pid);
+// The same, as pids, appended to `out`.
+void descendant_pids(pid_t pid, std::vector<int>& out);
 
 }  // namespace sigstorm

@@ -89,6 +89,7 @@ struct Record {
   // unsafe-call: the functions.def rows the call itself went on to call
   // (strsignal calls malloc): bit per row.
   std::atomic<uint64_t> inner[kMaxFunctions / 64];
+  uint64_t value;        // default-action: the timer's duration as the program asked (ns)
 };
 
 enum PointKind : uint32_t { kPointCall = 1, kPointAfter, kPointEvery, kPointHandler };
@@ -183,6 +184,10 @@ struct Config {
   // error finding (-1: its own status, unchanged).
   int32_t bare_root_pid;
   int32_t bare_exitcode;
+  // --expect-exit: once one of exit_signals (bit sig - 1) reached the
+  // program, its tree must end within expect_exit_ns (0: not asked).
+  uint64_t expect_exit_ns;
+  uint64_t exit_signals;
 };
 
 // A process of the run. The run may start any number of processes: the CLI
@@ -220,6 +225,11 @@ struct Process {
   std::atomic<uint64_t> interrupted[kSignalSlots][kMaxFunctions / 64];  // bit per functions.def row
   std::atomic<uint64_t> handler_placed;                                 // bit sig - 1
   Frame handler_frame[kSignalSlots];
+  // --expect-exit: when one of Config::exit_signals first reached one of the
+  // program's handlers (CLOCK_MONOTONIC), and which signal.
+  std::atomic<uint64_t> exit_signal_ns;
+  std::atomic<int32_t> exit_signal;
+  uint32_t reserved3;
 };
 
 // The timeline of the report: what happened when. A fixed array of events,
@@ -277,6 +287,34 @@ struct Active {
 // The probe signal: the watchdog sends it to a hung thread, whose stack the
 // shim then records as a handler-hang finding.
 constexpr int kProbeSignalFromMax = 0;  // SIGRTMAX - this
+// The same signal queued (SI_QUEUE) with this value asks the thread for its
+// stack as a no-exit finding, whatever it runs.
+constexpr int kProbeNoExit = 0x6e6f6578;  // "noex"
+
+// A stack the shim cannot walk itself, given as text: a Python traceback
+// (handler-exception; no-exit in an interpreter). It belongs to the record
+// `record`; the record's own frames are then empty.
+constexpr uint32_t kMaxNotes = 64;
+constexpr uint32_t kNoteNameLen = 96;
+constexpr uint32_t kNoteFileLen = 160;
+constexpr uint32_t kNoteMessageLen = 240;
+struct NoteFrame {
+  char function[kNoteNameLen];
+  char file[kNoteFileLen];
+  int32_t line;
+  uint32_t flags;  // FrameFlags: kFrameSignal on the frame a handler interrupted
+};
+struct Note {
+  std::atomic<uint32_t> state;  // RecordState
+  uint32_t record;              // index into Header::records
+  char handler[kNoteNameLen];   // the handler's name, where it is defined
+  char handler_file[kNoteFileLen];
+  int32_t handler_line;
+  char type[kNoteNameLen];      // the exception's type
+  char message[kNoteMessageLen];
+  uint32_t nframes;
+  NoteFrame frames[kMaxFrames];  // innermost first
+};
 
 struct Header {
   uint32_t magic;
@@ -305,6 +343,9 @@ struct Header {
   Event events[kMaxEvents];
   // Fuzzing (Config::fuzz & kFuzzCoverage): hit counters, saturating at 255.
   std::atomic<uint8_t> interleavings[kInterleavings];
+  std::atomic<uint32_t> next_note;
+  uint32_t reserved4;
+  Note notes[kMaxNotes];
 };
 
 constexpr size_t kFileSize = (sizeof(Header) + 4095) & ~size_t{4095};

@@ -15,15 +15,15 @@
 
 _sigstorm_subcommands="run points report fuzz"
 _sigstorm_opts_top="-h --help --version"
-_sigstorm_opts_run="-h --help -i --inject --check -o --report --format --color --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals --no-follow-children --symbolize --suppressions --gen-suppressions --verbosity --srcroot"
-_sigstorm_args_run="-i --inject --check -o --report --format --color --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals --symbolize --suppressions --verbosity --srcroot"
+_sigstorm_opts_run="-h --help -i --inject --check -o --report --format --color --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals --expect-exit --exit-signals --no-follow-children --symbolize --suppressions --gen-suppressions --verbosity --srcroot"
+_sigstorm_args_run="-i --inject --check -o --report --format --color --seed --hang-timeout --timeout --kill-after --error-exitcode --time-scale --policy --max-findings --signals --expect-exit --exit-signals --symbolize --suppressions --verbosity --srcroot"
 _sigstorm_opts_fuzz="-h --help --max-time --runs --jobs --seed --signals --check --policy --hang-timeout --timeout --time-scale --error-exitcode -o --report --format --color --suppressions --gen-suppressions --verbosity --srcroot --no-fork-server"
 _sigstorm_args_fuzz="--max-time --runs --jobs --seed --signals --check --policy --hang-timeout --timeout --time-scale --error-exitcode -o --report --format --color --suppressions --verbosity --srcroot"
 _sigstorm_opts_report="-h --help --format -o --report --output --color --suppressions --gen-suppressions --verbosity --srcroot"
 _sigstorm_args_report="--format -o --report --output --color --suppressions --verbosity --srcroot"
 _sigstorm_opts_points="-h --help --format --policy"
 _sigstorm_args_points="--format --policy"
-_sigstorm_checks="unsafe-call errno-clobber reentrancy handler-hang handler-crash longjmp-mask"
+_sigstorm_checks="unsafe-call errno-clobber reentrancy handler-hang handler-crash longjmp-mask handler-exception default-action no-exit"
 _sigstorm_signals="USR1 USR2 HUP INT TERM QUIT ALRM VTALRM PROF CHLD PIPE WINCH URG CONT TSTP TTIN TTOU IO XCPU XFSZ SYS TRAP ABRT SEGV BUS FPE ILL RTMIN RTMIN+1 RTMIN+2 RTMAX-1"
 
 # The interposed functions, for call:FUNC (asked once per shell).
@@ -177,7 +177,7 @@ _sigstorm() {
     case $opt in
       -i | --inject) _sigstorm_spec "$cli" "$value" ;;
       --check) _sigstorm_list "$value" $_sigstorm_checks ;;
-      --signals) _sigstorm_list "$value" $_sigstorm_signals ;;
+      --signals | --exit-signals) _sigstorm_list "$value" $_sigstorm_signals ;;
       --policy) _sigstorm_add "" "$value" posix linux ;;
       --symbolize) _sigstorm_add "" "$value" 0 1 ;;
       --color) _sigstorm_add "" "$value" auto always never ;;
@@ -194,7 +194,7 @@ _sigstorm() {
       -o | --report | --output | --suppressions)
         mapfile -t COMPREPLY < <(compgen -f -- "$value")
         compopt -o filenames 2>/dev/null ;;
-      --hang-timeout | --timeout | --kill-after | --max-time) _sigstorm_add "" "$value" 100ms 500ms 1s 1.5s 2s 5s 30s 10m 1h ;;
+      --hang-timeout | --timeout | --kill-after | --expect-exit | --max-time) _sigstorm_add "" "$value" 100ms 500ms 1s 1.5s 2s 5s 30s 10m 1h ;;
       --time-scale) _sigstorm_add "" "$value" 0.001 0.01 0.1 ;;
       *) ;;  # --seed N, --runs N, --jobs N, --error-exitcode N, --max-findings N
     esac

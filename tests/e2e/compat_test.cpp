@@ -106,7 +106,8 @@ long long fired(const SigstormRun& s, size_t i = 0) {
 void expect_clean_report(const SigstormRun& s) {
   if (!s.report_ok) return;
   EXPECT_EQ(s.report.value("checks", json::array()),
-            json({"unsafe-call", "errno-clobber", "reentrancy", "handler-hang", "handler-crash", "longjmp-mask"}))
+            json({"unsafe-call", "errno-clobber", "reentrancy", "handler-hang", "handler-crash", "longjmp-mask",
+                  "handler-exception", "default-action", "no-exit"}))
       << s.describe();
   for (const json& p : s.report.value("processes", json::array()))
     EXPECT_EQ(p.value("unchecked_handlers", 0), 0) << s.describe();

@@ -46,6 +46,16 @@ std::string which(const std::string& name);
 // The python3 interpreter itself, not a wrapper script (pyenv's python3 is a
 // bash script): "" when there is none.
 const std::string& python();
+// examples/python/NAME.
+inline std::string python_example(std::string_view name) {
+  return source_path("examples/python/" + std::string(name));
+}
+// A Python test: sigstorm built, python3 there (else skipped).
+#define REQUIRE_PYTHON()                                                         \
+  do {                                                                           \
+    REQUIRE_SIGSTORM();                                                          \
+    if (::e2e::python().empty()) GTEST_SKIP() << "python3 is not installed"; \
+  } while (0)
 
 // ---------------------------------------------------------------- running
 struct RunOptions {

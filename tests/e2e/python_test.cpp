@@ -16,15 +16,6 @@ using namespace e2e;
 
 namespace {
 
-
-#define REQUIRE_PYTHON()                                                 \
-  do {                                                                   \
-    REQUIRE_SIGSTORM();                                                  \
-    if (python().empty()) GTEST_SKIP() << "python3 is not installed"; \
-  } while (0)
-
-std::string script(const char* name) { return source_path(std::string("examples/python/") + name); }
-
 // No findings at all: the Python handlers run outside the C handler, and the
 // interpreter's C handler (Modules/signalmodule.c) only sets flags.
 void expect_no_findings(const SigstormRun& s) {
@@ -51,10 +42,10 @@ TEST(Python, CtrlCHandlerRunsAtOnce) {
   REQUIRE_PYTHON();
   RunOptions brief;
   brief.timeout = std::chrono::milliseconds(1000);
-  auto bare = run({python(), script("sigint_exit.py")}, brief);
+  auto bare = run({python(), python_example("sigint_exit.py")}, brief);
   EXPECT_TRUE(bare.timed_out) << "without a SIGINT the program waits forever\n" << bare.describe();
 
-  auto s = run_sigstorm({"--inject", "SIGINT@call:pause,mode=eintr"}, {python(), script("sigint_exit.py")});
+  auto s = run_sigstorm({"--inject", "SIGINT@call:pause,mode=eintr"}, {python(), python_example("sigint_exit.py")});
   ASSERT_FALSE(s.result.timed_out) << s.describe();
   EXPECT_EQ(s.result.out, "Press Ctrl+C\nYou pressed Ctrl+C!\n") << s.describe();
   EXPECT_EQ(s.result.shell_status(), 0) << "sys.exit(0)\n" << s.describe();
@@ -73,7 +64,7 @@ TEST(Python, AlarmTypoFailsInMilliseconds) {
   // 5 ms, a busy machine may ring it in between: SIGALRM's default action
   // then ends the program (that race is the tutorial's own). Try again then.
   for (int attempt = 0; attempt < 3; ++attempt) {
-    s = run_sigstorm({"--time-scale", "0.001"}, {python(), script("alarm_typo.py")});
+    s = run_sigstorm({"--time-scale", "0.001"}, {python(), python_example("alarm_typo.py")});
     if (s.result.shell_status() != 128 + SIGALRM) break;
   }
   ASSERT_FALSE(s.result.timed_out) << s.describe();
@@ -82,8 +73,12 @@ TEST(Python, AlarmTypoFailsInMilliseconds) {
   EXPECT_NE(s.result.err.find("AttributeError: module 'signal' has no attribute 'alrm'"), std::string::npos)
       << s.describe();
   EXPECT_NE(s.result.err.find("signal.alrm(0)"), std::string::npos) << s.describe();
-  EXPECT_EQ(s.result.shell_status(), 1) << "an uncaught exception\n" << s.describe();
-  expect_no_findings(s);
+  EXPECT_EQ(s.report["exit"]["code"], 1) << "an uncaught exception\n" << s.describe();
+  // The exception left the handler: handler-exception (exit_kinds_test has
+  // the details), and nothing else.
+  ASSERT_TRUE(s.report_ok) << s.describe();
+  EXPECT_EQ(s.findings("handler-exception").size(), 1u) << s.describe();
+  EXPECT_EQ(s.findings().size(), 1u) << s.describe();
   EXPECT_EQ(s.report.value("time_scale", 0.0), 0.001) << s.describe();
 }
 
@@ -116,13 +111,18 @@ TEST(Python, TimeScaleCoversTheSleepAfterTheAlarm) {
 TEST(Python, ThreadedHandlerAttributeError) {
   REQUIRE_PYTHON();
   auto s = run_sigstorm({"--timeout", "10s", "--inject", "SIGINT@call:clock_nanosleep,when=2,target=main"},
-                        {python(), script("threaded_signame.py")});
+                        {python(), python_example("threaded_signame.py")});
   ASSERT_FALSE(s.result.timed_out) << s.describe();
   EXPECT_NE(s.result.err.find("AttributeError: 'int' object has no attribute 'name'"), std::string::npos)
       << s.describe();
   EXPECT_NE(s.result.err.find("sig.name"), std::string::npos) << s.describe();
   EXPECT_EQ(fired(s), 1) << s.describe();
-  expect_no_findings(s);
+  ASSERT_TRUE(s.report_ok) << s.describe();
+  const auto found = s.findings("handler-exception");
+  ASSERT_EQ(found.size(), 1u) << s.describe();
+  EXPECT_EQ(found[0].value("exception", ""), "AttributeError") << s.describe();
+  EXPECT_EQ(found[0].value("handler", ""), "signal_handler") << s.describe();
+  EXPECT_EQ(s.findings().size(), 1u) << s.describe();
 }
 
 // (d) A correct handler that only records the signal: nothing to report,
@@ -132,7 +132,7 @@ TEST(Python, RecordOnlyHandlerReportsNothing) {
   for (const char* sig : {"SIGTERM", "SIGINT"}) {
     SCOPED_TRACE(sig);
     auto s = run_sigstorm({"--inject", std::string(sig) + "@call:clock_nanosleep,when=1"},
-                          {python(), script("record_only.py")});
+                          {python(), python_example("record_only.py")});
     ASSERT_FALSE(s.result.timed_out) << s.describe();
     EXPECT_EQ(s.result.out,
               "Waiting for SIGINT or SIGTERM...\nReceived " + std::string(sig) + "; shutting down cleanly.\n")

@@ -62,7 +62,7 @@ if ! cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/install.log" 2>&1; t
 fi
 mv "$tmp/prefix" "$tmp/moved"
 P="$tmp/moved"
-for f in bin/sigstorm lib/libsigstorm.so lib/libsigstorm_fuzz.a lib/libsigstorm_engine.a include/sigstorm/fuzz.h \
+for f in bin/sigstorm lib/libsigstorm.so lib/sigstorm-python/sitecustomize.py lib/libsigstorm_fuzz.a lib/libsigstorm_engine.a include/sigstorm/fuzz.h \
          lib/cmake/sigstorm/sigstormConfig.cmake lib/cmake/sigstorm/sigstormConfigVersion.cmake \
          lib/pkgconfig/sigstorm.pc share/bash-completion/completions/sigstorm; do
   [ -e "$P/$f" ] || fail "installed tree lacks $f"

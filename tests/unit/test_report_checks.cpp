@@ -9,8 +9,9 @@ namespace sigstorm {
 namespace {
 
 TEST(Checks, NamesRoundTripInContractOrder) {
-  const std::vector<std::string> want = {"unsafe-call",  "errno-clobber", "reentrancy",
-                                         "handler-hang", "handler-crash", "longjmp-mask"};
+  const std::vector<std::string> want = {"unsafe-call",   "errno-clobber",     "reentrancy",
+                                         "handler-hang",  "handler-crash",     "longjmp-mask",
+                                         "handler-exception", "default-action", "no-exit"};
   ASSERT_EQ(all_kinds().size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
     EXPECT_EQ(kind_name(all_kinds()[i]), want[i]);
@@ -25,7 +26,7 @@ TEST(Checks, NamesRoundTripInContractOrder) {
 
 TEST(Checks, Severities) {
   for (wire::Kind k : all_kinds()) {
-    const bool warning = k == wire::kReentrancy;
+    const bool warning = k == wire::kReentrancy || k == wire::kDefaultAction;
     EXPECT_EQ(severity_name(k), warning ? "warning" : "error") << kind_name(k);
     EXPECT_EQ(is_error(k), !warning);
   }

@@ -58,6 +58,17 @@ struct Justified {
   std::string_view reason;
 };
 
+// Functions the shim exports for interpreters' start-up hooks, which call
+// them by name (ctypes.CDLL(None)); each with the reason it must be seen.
+constexpr Justified kHookApi[] = {
+    {"sigstorm_handler_exception",
+     "preload/python/sitecustomize.py reports an exception that left a Python signal handler (handler-exception); "
+     "Python has no other way into the shim (preload/script.cpp)"},
+    {"sigstorm_timer_stack",
+     "preload/python/sitecustomize.py gives the Python stack of a signal.alarm/setitimer call armed with no "
+     "handler, shown if the timer kills the process (default-action, preload/default_action.cpp)"},
+};
+
 // Data objects the shim may export. None: its state is hidden, and a program
 // or another library must not be able to bind to (or interpose) it.
 constexpr std::array<Justified, 0> kDataExports{};
@@ -372,6 +383,7 @@ TEST(ShimSymbols, ExportsExactlyTheTableAndTheFuzzApi) {
   ASSERT_GT(expected.size(), 100u) << "inject/wire/functions.def looks empty";
   for (std::string_view name : kFuzzApi) expected.emplace(name);
   for (std::string_view name : kAuditApi) expected.emplace(name);
+  for (const Justified& j : kHookApi) expected.emplace(j.name);
 
   std::set<std::string> actual;
   for (const DynSym& s : shim().syms)
