@@ -46,7 +46,7 @@ int run(const Options& options) {
                                           .timeout_ns = s.timeout_ns,
                                           .kill_after_ns = s.kill_after_ns,
                                           .straggler_grace_ns = kStragglerGraceNs});
-  const ExecImage image(target.path, s.command, child_environment(target.shim, run_file.path()));
+  const ExecImage image(target.path, s.command, child_environment(target.shim, run_file.path(), target.preload_first()));
   supervisor.start(image, target.program);
   // As ASan's log_path: the report goes to PATH.PID (the program's pid).
   if (!out && s.log_path) {
