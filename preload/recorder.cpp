@@ -64,12 +64,16 @@ int32_t append(const Observation& f, int tid) {
   resolve_one((uintptr_t)f.handler, 0, &r.handler);
 
   RawStack raw;
-  if (f.top) {
-    raw.pc[0] = (uintptr_t)f.top;
-    raw.flags[0] = 0;
-    raw.n = 1;
+  if (f.stack) {
+    raw = *f.stack;
+  } else {
+    if (f.top) {
+      raw.pc[0] = (uintptr_t)f.top;
+      raw.flags[0] = 0;
+      raw.n = 1;
+    }
+    capture_stack(&raw, f.skip_signal_frames);
   }
-  capture_stack(&raw, f.skip_signal_frames);
   resolve_frames(raw, r.frames);
   r.nframes = raw.n;
   r.count.store(1, std::memory_order_relaxed);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "inject/wire/record_format.h"
+#include "preload/stack.h"
 
 namespace sigstorm {
 
@@ -21,6 +22,7 @@ struct Observation {
   uintptr_t site = 0;       // the program's call site, or a crash's faulting instruction
   void* top = nullptr;      // a synthetic innermost frame (the called function), or null
   int skip_signal_frames = 0;
+  const RawStack* stack = nullptr;  // captured already (top included), or null
 };
 
 // Safe in any context, including a fault handler: no locks, no allocation,
