@@ -108,7 +108,7 @@ void drop_preload_head() {
 }  // namespace
 
 void sanitizer_init() {
-  if (g_run) drop_preload_head();
+  if (g_env.run_file[0]) drop_preload_head();  // a run of the CLI, which put the runtime there
   using Install = int (*)(void (*)(const volatile void*, size_t), void (*)(const volatile void*));
   auto install = (Install)dlsym(RTLD_DEFAULT, "__sanitizer_install_malloc_and_free_hooks");
   if (!install) return;
