@@ -151,6 +151,19 @@ TEST_P(Tsan, ThreadSanitizersHandlerReportNamesTheProgram) {
                           line_of(source(), "@line:malloc-call"));
 }
 
+// A signal that interrupts running code: TSan runs the handler later, out
+// of the shim's sight, and the report says so rather than nothing.
+TEST_P(Tsan, DeferredHandlerRunsAreNoted) {
+  REQUIRE_SIGSTORM();
+  auto s = run_sigstorm({"--inject", "USR2@every:5ms"}, {program_, "spin"});
+  ASSERT_TRUE(s.report_ok) << s.describe();
+  EXPECT_EQ(field(s.result.out, "seen"), "2") << "the injected signal's handler ran\n" << s.describe();
+  bool noted = false;
+  for (const json& n : s.report.value("notes", json::array()))
+    noted |= n.is_string() && n.get<std::string>().find("ThreadSanitizer, which defers") != std::string::npos;
+  EXPECT_TRUE(noted) << s.describe();
+}
+
 // LD_PRELOAD named the runtime first for the program only: the program and
 // its children see the shim alone, as under sigstorm without a sanitizer.
 TEST_P(Sanitized, ChildrenDoNotInheritTheRuntime) {

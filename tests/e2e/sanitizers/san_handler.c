@@ -2,7 +2,7 @@
 // by clang, tests/CMakeLists.txt): a handler that calls malloc, free and
 // printf (sigstorm's finding), and the sanitizer's own finding in the same
 // program: a heap-use-after-free (ASan) or a data race (TSan).
-//   san_handler [handler] [uaf] [race] [child]
+//   san_handler [handler] [safe] [spin] [uaf] [race] [child]
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -48,6 +48,15 @@ int main(int argc, char **argv) {
   signal(SIGUSR2, on_usr2);
   if (has(argc, argv, "handler")) raise(SIGUSR1);
   if (has(argc, argv, "safe")) raise(SIGUSR2);
+  // Running code until a signal's handler has run (an injected one): close
+  // is one of TSan's interceptors, where it runs the handlers it deferred.
+  if (has(argc, argv, "spin")) {
+    volatile unsigned long work = 0;
+    while (!seen) {
+      for (int i = 0; i < 100000; ++i) work += i;
+      close(-1);
+    }
+  }
   printf("seen=%d\n", (int)seen);
   fflush(stdout);
   // What the program passes on: the sanitizer runtime stays out of it.
