@@ -2,8 +2,10 @@
 // by clang, tests/CMakeLists.txt): a handler that calls malloc, free and
 // printf (sigstorm's finding), and the sanitizer's own finding in the same
 // program: a heap-use-after-free (ASan) or a data race (TSan).
-//   san_handler [handler] [safe] [spin] [uaf] [race] [child]
+// UBSan's (a signed overflow) and MSan's (an uninitialized read) too.
+//   san_handler [handler] [safe] [spin] [uaf] [race] [overflow] [uninit] [child]
 #define _GNU_SOURCE
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -71,6 +73,16 @@ int main(int argc, char **argv) {
     pthread_create(&t, NULL, racer, NULL);
     shared++;  // @line:race-main
     pthread_join(t, NULL);
+  }
+  if (has(argc, argv, "overflow")) {
+    int big = INT_MAX - 1;
+    big += argc;  // @line:overflow
+    printf("big=%d\n", big);
+  }
+  if (has(argc, argv, "uninit")) {
+    int *p = malloc(sizeof *p);
+    if (*p) printf("uninit\n");  // @line:uninit
+    free(p);
   }
   if (has(argc, argv, "uaf")) {
     char *p = malloc(8);
