@@ -1,10 +1,12 @@
 #include "preload/sanitizer.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <link.h>
 #include <unistd.h>
 
 #include "preload/env.h"
+#include "preload/sys.h"
 #include "preload/state.h"
 #include "preload/table.h"
 
@@ -81,6 +83,16 @@ bool same_entry(const char* p, size_t len, const char* path) {
   return len == __builtin_strlen(path) && __builtin_strncmp(p, path, len) == 0;
 }
 
+void remember_runtime(const char* head, size_t len) {
+  if (len >= sizeof g_env.preload_first) return;  // the program re-exec'ing itself will say why
+  struct stat st;
+  if (sys::fstatat(AT_FDCWD, "/proc/self/exe", &st, 0) != 0) return;
+  __builtin_memcpy(g_env.preload_first, head, len);
+  g_env.preload_first[len] = 0;
+  g_env.exe_dev = st.st_dev;
+  g_env.exe_ino = st.st_ino;
+}
+
 // LD_PRELOAD=RUNTIME:SHIM[:the user's]: the loader has mapped RUNTIME
 // already; what the program and its children see is LD_PRELOAD=SHIM[:...],
 // as for any program under sigstorm (a program without the sanitizer must
@@ -96,7 +108,9 @@ void drop_preload_head() {
       char* end = p;
       while (*end && *end != ':' && *end != ' ') ++end;
       if (same_entry(p, (size_t)(end - p), shim)) {
-        if (p != list) __builtin_memmove(list, p, __builtin_strlen(p) + 1);
+        if (p == list) return;
+        remember_runtime(list, (size_t)(p - 1 - list));
+        __builtin_memmove(list, p, __builtin_strlen(p) + 1);
         return;
       }
       p = *end ? end + 1 : end;
@@ -122,6 +136,13 @@ void sanitizer_init() {
   // API too, but there the shim's malloc is the one the program calls.
   Dl_info m;
   if (dladdr(dlsym(RTLD_DEFAULT, "malloc"), &m) && m.dli_fbase != g_self_base) install(on_malloc, on_free);
+}
+
+bool exec_needs_runtime(const char* path, int fd) {
+  if (!g_env.preload_first[0]) return false;
+  struct stat st;
+  const long r = path ? sys::fstatat(AT_FDCWD, path, &st, 0) : sys::fstatat(fd, "", &st, AT_EMPTY_PATH);
+  return r == 0 && st.st_dev == g_env.exe_dev && st.st_ino == g_env.exe_ino;
 }
 
 int sanitizer_interceptor(uintptr_t pc, uintptr_t* start) {

@@ -179,6 +179,18 @@ TEST_P(Sanitized, ChildrenDoNotInheritTheRuntime) {
   EXPECT_GE(procs.size(), 2u) << "the shell that system() started is under sigstorm too\n" << s.describe();
 }
 
+// The program exec'ing itself: the runtime goes first for it again (a
+// gcc ASan build would stop at once without it), and it is checked.
+TEST_P(Sanitized, ReexecOfItselfKeepsTheRuntimeFirst) {
+  REQUIRE_SIGSTORM();
+  auto s = run_sigstorm({}, {program_, "reexec"});
+  ASSERT_TRUE(s.report_ok) << s.describe();
+  EXPECT_EQ(s.result.err.find("does not come first"), std::string::npos) << s.describe();
+  EXPECT_EQ(field(s.result.out, "seen"), "120") << "the exec'd image's handler ran\n" << s.describe();
+  EXPECT_EQ(field(s.result.out, "preload"), shim_path()) << s.describe();
+  EXPECT_EQ(s.findings("unsafe-call", "malloc").size(), 1u) << s.describe();
+}
+
 INSTANTIATE_TEST_SUITE_P(Asan, Sanitized, testing::ValuesIn(kAsan), Sanitized::name);
 INSTANTIATE_TEST_SUITE_P(Tsan, Sanitized, testing::ValuesIn(kTsan), Sanitized::name);
 INSTANTIATE_TEST_SUITE_P(Other, Sanitized, testing::ValuesIn(kOther), Sanitized::name);

@@ -3,7 +3,7 @@
 // printf (sigstorm's finding), and the sanitizer's own finding in the same
 // program: a heap-use-after-free (ASan) or a data race (TSan).
 // UBSan's (a signed overflow) and MSan's (an uninitialized read) too.
-//   san_handler [handler] [safe] [spin] [uaf] [race] [overflow] [uninit] [child]
+//   san_handler [handler] [safe] [spin] [uaf] [race] [overflow] [uninit] [child] [reexec]
 #define _GNU_SOURCE
 #include <limits.h>
 #include <pthread.h>
@@ -46,6 +46,12 @@ static int has(int argc, char **argv, const char *word) {
 }
 
 int main(int argc, char **argv) {
+  // The same executable again: it needs its runtime first, as this one did.
+  if (has(argc, argv, "reexec")) {
+    char *again[] = {argv[0], "handler", "child", NULL};
+    execv("/proc/self/exe", again);
+    return 4;
+  }
   signal(SIGUSR1, on_usr1);
   signal(SIGUSR2, on_usr2);
   if (has(argc, argv, "handler")) raise(SIGUSR1);
