@@ -27,8 +27,9 @@ struct RunResult {
 
 class FuzzJobs {
  public:
+  // preload_first: a sanitizer runtime LD_PRELOAD names before the shim.
   FuzzJobs(std::string program, std::string path, std::vector<std::string> argv, std::string shim,
-           wire::Config base);
+           wire::Config base, std::string preload_first = {});
   ~FuzzJobs();
   FuzzJobs(const FuzzJobs&) = delete;
   FuzzJobs& operator=(const FuzzJobs&) = delete;
@@ -77,6 +78,7 @@ class FuzzJobs {
   std::string program_, path_;
   std::vector<std::string> argv_;
   std::string shim_;
+  std::string preload_first_;
   wire::Config base_;
   uint64_t run_timeout_ns_ = 0;
   const Suppressions* suppressions_ = nullptr;

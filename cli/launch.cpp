@@ -93,7 +93,12 @@ std::string python_hook_dir(const std::string& shim) {
   return access((dir + "/sitecustomize.py").c_str(), R_OK) == 0 ? dir : std::string();
 }
 
-std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file) {
+std::string preload_head(const std::string& shim, const std::string& first) {
+  return first.empty() ? shim : first + ":" + shim;
+}
+
+std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file,
+                                           const std::string& first) {
   std::vector<std::string> env;
   std::string preload, audit, tunables;
   bool has_tunables = false;
@@ -125,7 +130,7 @@ std::vector<std::string> child_environment(const std::string& shim, const std::s
     if (kv.substr(0, run.size()) == run) continue;
     env.emplace_back(kv);
   }
-  env.push_back(pre + shim + (preload.empty() ? "" : ":" + preload));
+  env.push_back(pre + preload_head(shim, first) + (preload.empty() ? "" : ":" + preload));
   // The unsafe-call check of every call into a shared object (preload/audit/):
   // first, the program's own auditors chained after it (rtld-audit(7)).
   const std::string auditor = audit_library(shim);
@@ -155,6 +160,10 @@ Prepared prepare(const std::vector<std::string>& command) {
   p.shim = shim_path();
   check_shim(p.shim);
   check_preloadable(p.program, p.path, p.shim);
+  p.sanitizer = detect_sanitizer(p.path);
+  if (p.preload_first().find_first_of(": ") != std::string::npos)
+    throw Error(p.program + ": its " + p.sanitizer.name + " runtime " + p.sanitizer.runtime +
+                " holds a ':' or ' ', which LD_PRELOAD cannot carry");
   return p;
 }
 

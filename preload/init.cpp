@@ -20,6 +20,7 @@
 #include "preload/handlers.h"
 #include "preload/inject.h"
 #include "preload/recorder.h"
+#include "preload/sanitizer.h"
 #include "preload/stack.h"
 #include "preload/startup.h"
 #include "preload/state.h"
@@ -185,6 +186,7 @@ __attribute__((constructor(101))) void sigstorm_init() {
   if (dladdr((void*)&sigstorm_init, &self) && self.dli_fname)
     copy(g_env.shim_path, sizeof g_env.shim_path, self.dli_fname);
   map_run_file();
+  sanitizer_init();
   if (g_run && (g_run->config.flags & wire::kNoFollowChildren)) stop_following();
   process_start();
   release_stale_slots();

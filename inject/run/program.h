@@ -17,6 +17,19 @@ std::string resolve_program(const std::string& name, const char* path_env);
 // into the program at `path`.
 void check_preloadable(const std::string& display, const std::string& path, const std::string& shim);
 
+// A sanitizer runtime in the program (inject/run/sanitizer.cpp): linked
+// (DT_NEEDED libasan.so.8, gcc's default) or static in the executable
+// (clang's default), as libelf reads them.
+struct Sanitizer {
+  std::string name;     // "AddressSanitizer", ...; empty: none
+  std::string runtime;  // the DT_NEEDED entry of a shared runtime, else empty
+  // The shared runtime's interceptors must come before libsigstorm.so's in
+  // the loader's search order (LD_PRELOAD=RUNTIME:libsigstorm.so): ASan
+  // refuses to start otherwise, TSan would see the shim's frames.
+  bool runtime_first = false;
+};
+Sanitizer detect_sanitizer(const std::string& path);
+
 // Throws sigstorm::Error when `shim` is not a readable shared object that
 // LD_PRELOAD can carry (no ':' or ' ' in its path).
 void check_shim(const std::string& shim);

@@ -130,7 +130,8 @@ constexpr Import kImports[] = {
     // ---- start-up only ----
     {"dlsym", Use::StartUp, "resolve_all in the constructor (or an earlier constructor's first interposed call); libunwind's entry points in stack_init"},
     {"dlvsym", Use::StartUp, "resolve_all: the VERSIONED rows (pthread_cond_* at GLIBC_2.3.2)"},
-    {"dladdr", Use::StartUp, "sigstorm_init finds the shim's own path"},
+    {"dladdr", Use::StartUp, "sigstorm_init finds the shim's own path; sanitizer_init tells the shim's definitions from a sanitizer's"},
+    {"dladdr1", Use::StartUp, "sanitizer_init: the size of each sanitizer interceptor (RTLD_DL_SYMENT), to name the one a handler called"},
     {"dl_iterate_phdr", Use::StartUp, "stack_init finds the shim's own text; takes the loader's lock"},
     {"__register_atfork", Use::StartUp, "pthread_atfork (libc_nonshared.a) in sigstorm_init; allocates, locks"},
     {"pthread_create", Use::StartUp, "the timer thread: inject_init from the constructor or sigstorm_fuzz_attach/begin"},
