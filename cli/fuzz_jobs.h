@@ -37,6 +37,7 @@ class FuzzJobs {
   void set_jobs(size_t n);
   size_t jobs() const { return jobs_.size(); }
   void set_run_timeout(uint64_t ns) { run_timeout_ns_ = ns; }
+  void set_audit(bool on) { audit_ = on; }
   // Findings these match do not count as the run's error (not owned).
   void set_suppressions(const Suppressions* s) { suppressions_ = s; }
   // The search's runs are copies forked by a fork server per job
@@ -79,6 +80,7 @@ class FuzzJobs {
   std::vector<std::string> argv_;
   std::string shim_;
   std::string preload_first_;
+  bool audit_ = true;  // LD_AUDIT's call check (off for a sanitizer-built program)
   wire::Config base_;
   uint64_t run_timeout_ns_ = 0;
   const Suppressions* suppressions_ = nullptr;

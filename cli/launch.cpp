@@ -98,7 +98,7 @@ std::string preload_head(const std::string& shim, const std::string& first) {
 }
 
 std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file,
-                                           const std::string& first) {
+                                           const std::string& first, bool audit_calls) {
   std::vector<std::string> env;
   std::string preload, audit, tunables;
   bool has_tunables = false;
@@ -133,7 +133,7 @@ std::vector<std::string> child_environment(const std::string& shim, const std::s
   env.push_back(pre + preload_head(shim, first) + (preload.empty() ? "" : ":" + preload));
   // The unsafe-call check of every call into a shared object (preload/audit/):
   // first, the program's own auditors chained after it (rtld-audit(7)).
-  const std::string auditor = audit_library(shim);
+  const std::string auditor = audit_calls ? audit_library(shim) : std::string();
   if (!auditor.empty()) env.push_back(aud + auditor + (audit.empty() ? "" : ":" + audit));
   else if (!audit.empty()) env.push_back(aud + audit);
   // The audit namespace's libc takes static TLS from the surplus glibc keeps

@@ -30,6 +30,7 @@
 namespace sigstorm {
 
 SavedEnv g_env;
+char** g_initial_env = nullptr;
 int g_owner_pid = 0;
 
 bool in_borrowed_memory() { return g_owner_pid != 0 && sys::getpid() != g_owner_pid; }
@@ -178,7 +179,9 @@ void after_fork_child() {
 }
 
 // The eager step: what every process of the run needs, handler or not.
-__attribute__((constructor(101))) void sigstorm_init() {
+// glibc passes constructors argc, argv and envp.
+__attribute__((constructor(101))) void sigstorm_init(int, char**, char** envp) {
+  g_initial_env = envp;
   fork_server_early();
   g_owner_pid = sys::getpid();
   real::resolve_eager();
@@ -186,11 +189,14 @@ __attribute__((constructor(101))) void sigstorm_init() {
   if (dladdr((void*)&sigstorm_init, &self) && self.dli_fname)
     copy(g_env.shim_path, sizeof g_env.shim_path, self.dli_fname);
   map_run_file();
-  sanitizer_init();
+  // Under a sanitizer the deferred step runs now: loading libunwind from the
+  // sigaction wrapper, below the sanitizer's sigaction interceptor, crashed.
+  const bool sanitized = sanitizer_init();
   if (g_run && (g_run->config.flags & wire::kNoFollowChildren)) stop_following();
   process_start();
   release_stale_slots();
   pthread_atfork(nullptr, nullptr, after_fork_child);
+  if (sanitized && g_run) start_checking();
   default_action_init();  // SIGPIPE's catcher: inherited by a fork server's copies
   // `sigstorm fuzz`: the runs' copies return from here. The server does the
   // deferred step's loading first (no thread: a thread would stop the fork

@@ -100,7 +100,7 @@ void remember_runtime(const char* head, size_t len) {
 void drop_preload_head() {
   const char* shim = g_env.shim_path;
   if (!shim[0]) return;
-  for (char** e = environ; e && *e; ++e) {
+  for (char** e = env_list(); e && *e; ++e) {
     char* kv = *e;
     if (__builtin_strncmp(kv, "LD_PRELOAD=", 11) != 0) continue;
     char* list = kv + 11;
@@ -121,13 +121,13 @@ void drop_preload_head() {
 
 }  // namespace
 
-void sanitizer_init() {
+bool sanitizer_init() {
   if (g_env.run_file[0]) drop_preload_head();  // a run of the CLI, which put the runtime there
   using Install = int (*)(void (*)(const volatile void*, size_t), void (*)(const volatile void*));
   auto install = (Install)dlsym(RTLD_DEFAULT, "__sanitizer_install_malloc_and_free_hooks");
-  if (!install) return;
+  if (!install) return false;
   Dl_info self;
-  if (!dladdr((void*)&sanitizer_init, &self)) return;
+  if (!dladdr((void*)&sanitizer_init, &self)) return true;
   g_self_base = self.dli_fbase;
   dl_iterate_phdr(find_runtime, (void*)install);
   for (int id = 0; id < kFnCount; ++id) add_range(kFnInfo[id].name, id);
@@ -136,6 +136,7 @@ void sanitizer_init() {
   // API too, but there the shim's malloc is the one the program calls.
   Dl_info m;
   if (dladdr(dlsym(RTLD_DEFAULT, "malloc"), &m) && m.dli_fbase != g_self_base) install(on_malloc, on_free);
+  return true;
 }
 
 bool exec_needs_runtime(const char* path, int fd) {

@@ -14,7 +14,8 @@ namespace sigstorm {
 // Start-up, once the run file is mapped: drops what LD_PRELOAD names before
 // the shim (the runtime the CLI put first: children of the program must not
 // inherit it), finds the interceptors, installs the hooks.
-void sanitizer_init();
+// True when a sanitizer runtime is in the process.
+bool sanitizer_init();
 
 // The sanitizer's interceptor whose code `pc` is in: its functions.def row
 // (and its address in `start`), or -1 (also when no sanitizer is loaded).
