@@ -6,10 +6,16 @@
 
 namespace sigstorm {
 
+// The environment the loader gave the shim's constructor: in a process
+// whose sanitizer runtime initializes first (clang's ASan fuzz targets),
+// libc's `environ` may not be set yet when the constructor runs.
+extern char** g_initial_env;
+inline char** env_list() { return environ ? environ : g_initial_env; }
+
 // getenv without libc (start-up runs before the program's constructors).
 inline const char* env_value(const char* name) {
   const size_t n = __builtin_strlen(name);
-  for (char** e = environ; e && *e; ++e)
+  for (char** e = env_list(); e && *e; ++e)
     if (__builtin_strncmp(*e, name, n) == 0 && (*e)[n] == '=') return *e + n + 1;
   return nullptr;
 }

@@ -29,6 +29,7 @@
 namespace sigstorm {
 
 SavedEnv g_env;
+char** g_initial_env = nullptr;
 int g_owner_pid = 0;
 
 bool in_borrowed_memory() { return g_owner_pid != 0 && sys::getpid() != g_owner_pid; }
@@ -177,7 +178,13 @@ void after_fork_child() {
 }
 
 // The eager step: what every process of the run needs, handler or not.
-__attribute__((constructor(101))) void sigstorm_init() {
+// glibc passes constructors argc, argv and envp.
+__attribute__((constructor(101))) void sigstorm_init(int, char**, char** envp) {
+  g_initial_env = envp;
+  // Under clang's ASan runtime libc's environ can still be unset here and,
+  // with the shim's start-up deferred, stayed unset for the program too
+  // (getenv found nothing): what the loader passed is what it would hold.
+  if (!environ) environ = envp;
   fork_server_early();
   g_owner_pid = sys::getpid();
   real::resolve_eager();
