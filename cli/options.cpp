@@ -105,8 +105,8 @@ const std::vector<OptionDef>& table() {
        "Comma list of signals to inject (default: those PROGRAM installs handlers for, crash signals aside)",
        &Options::signals, kFuzz},
       {"--symbolize", "0|1",
-       "1 (default): file:line and function names from debug information; 0: modules and offsets only "
-       "(faster on huge binaries)",
+       "1 (default): file:line and function names from debug information; 0: function names from the "
+       "symbol table and modules only, no DWARF (no file:line)",
        &Options::symbolize, kRun},
       {"--suppressions", "FILE",
        "Findings FILE matches are reported as suppressed and do not count (lines KIND:PATTERN, KIND a kind "

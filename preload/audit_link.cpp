@@ -63,7 +63,7 @@ void keep(char* dst, size_t cap, const char* kv) {
 }
 
 void save_audit_env() {
-  for (char** e = environ; e && *e; ++e) {
+  for (char** e = env_list(); e && *e; ++e) {
     if (__builtin_strncmp(*e, "LD_AUDIT=", 9) == 0 && names_auditor(*e)) keep(g_env.audit, sizeof g_env.audit, *e);
     if (__builtin_strncmp(*e, "GLIBC_TUNABLES=", 15) == 0) keep(g_env.tunables, sizeof g_env.tunables, *e);
   }

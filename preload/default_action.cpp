@@ -71,6 +71,16 @@ void place_catcher(int sig) {
   publish_caught();
 }
 
+uintptr_t interrupted_pc(void* uc) {
+#if defined(__x86_64__)
+  return (uintptr_t)((ucontext_t*)uc)->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+  return (uintptr_t)((ucontext_t*)uc)->uc_mcontext.pc;
+#else
+  return 0;
+#endif
+}
+
 // The interrupted instruction follows a system call that failed with EPIPE.
 bool failed_with_epipe(void* uc) {
   if (!in_system_call(uc)) return false;
@@ -141,6 +151,9 @@ void default_action_death(int sig, const siginfo_t* info, void* uc) {
     // The kernel sends it to the writer as if the writer had sent it.
     if (info->si_code != SI_USER || info->si_pid != sys::getpid() || !failed_with_epipe(uc)) return;
     f.skip_signal_frames = 1;  // from the write that broke
+    // Before the deferred start-up (no handler was ever installed) there is
+    // no unwinder: the interrupted instruction alone names the write.
+    if (!checking_started()) f.top = (void*)interrupted_pc(uc);
     record(f);
     return;
   }

@@ -6,10 +6,10 @@
 
 namespace sigstorm {
 
-// The environment the loader gave the shim's constructor: under a
-// sanitizer runtime preloaded first, libc's `environ` is not yet set then.
+// The environment the loader gave the shim's constructor: in a process
+// whose sanitizer runtime initializes first (clang's ASan fuzz targets),
+// libc's `environ` may not be set yet when the constructor runs.
 extern char** g_initial_env;
-
 inline char** env_list() { return environ ? environ : g_initial_env; }
 
 // getenv without libc (start-up runs before the program's constructors).

@@ -76,14 +76,15 @@ const char* take_env(const char* name) {
   const size_t len = __builtin_strlen(name);
   const char* value = nullptr;
   size_t out = 0;
-  for (char** e = environ; e && *e; ++e) {
+  char** env = env_list();
+  for (char** e = env; e && *e; ++e) {
     if (!value && __builtin_strncmp(*e, name, len) == 0 && (*e)[len] == '=') {
       value = *e + len + 1;
       continue;
     }
-    environ[out++] = *e;
+    env[out++] = *e;
   }
-  if (environ) environ[out] = nullptr;
+  if (env) env[out] = nullptr;
   return value;
 }
 

@@ -182,6 +182,10 @@ void after_fork_child() {
 // glibc passes constructors argc, argv and envp.
 __attribute__((constructor(101))) void sigstorm_init(int, char**, char** envp) {
   g_initial_env = envp;
+  // Under clang's ASan runtime libc's environ can still be unset here and,
+  // with the shim's start-up deferred, stayed unset for the program too
+  // (getenv found nothing): what the loader passed is what it would hold.
+  if (!environ) environ = envp;
   fork_server_early();
   g_owner_pid = sys::getpid();
   real::resolve_eager();

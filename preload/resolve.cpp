@@ -13,6 +13,7 @@
 #include <atomic>
 
 #include "preload/table.h"
+#include "preload/state.h"
 #include "preload/sys.h"
 
 namespace sigstorm {
@@ -128,9 +129,11 @@ void* resolve_slot(void** slot) {
   void* q = lookup(id);
   if (q) {
     __atomic_store_n(kSlots[id], q, __ATOMIC_RELEASE);
-  } else {
+  } else if (g_owner_pid != 0) {
     g_tried[id].store(2, std::memory_order_release);  // asked once: every failed dlsym allocates
   }
+  // Before the shim's constructor (a sanitizer runtime calling getenv as it
+  // starts) dlsym can fail for a function libc has: asked again later.
   return q;
 }
 

@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -35,6 +36,7 @@
 #include "inject/options/duration.h"
 #include "inject/options/env_options.h"
 #include "inject/report/collect.h"
+#include "inject/report/suppress.h"
 #include "inject/report/crash_signature.h"
 #include "inject/options/functions.h"
 #include "inject/wire/record_format.h"
@@ -81,6 +83,12 @@ uint32_t g_checks = wire::kAllChecks;
 wire::Policy g_policy = wire::kPolicyPosix;
 bool g_warnings_are_errors = false;
 bool g_verbose = false;
+// From SIGSTORM_OPTIONS (apply_environment).
+bool g_symbolize = true;
+std::string g_color = "auto";
+std::string g_log_path;
+int g_verbosity = 0;
+Suppressions g_suppressions;
 int g_malloc_id = -1;
 int g_free_id = -1;
 std::vector<int> g_foreign_tids;
@@ -202,25 +210,41 @@ bool counts(const Finding& f) {
 }
 
 // The report of this input's findings, then abort(): libFuzzer's SIGABRT
-// handler saves the input as a crash file.
-[[noreturn]] void report_and_abort(std::optional<Finding> extra) {
-  if (g_reporting.exchange(true)) {
-    for (;;) pause();  // another thread reports
-  }
-  // A private copy without the records of earlier inputs (warnings).
+// This input's findings (a private copy of the run memory without the
+// records of earlier inputs), symbolized, SIGSTORM_OPTIONS' suppressions
+// applied.
+Report this_input_report() {
   auto copy = std::unique_ptr<uint8_t[]>(new uint8_t[wire::kFileSize]);
   std::memcpy(copy.get(), g_hdr, wire::kFileSize);
   auto* h = reinterpret_cast<wire::Header*>(copy.get());
   const uint32_t mark = std::min(g_mark.load(), wire::kMaxRecords);
   for (uint32_t i = 0; i < mark; ++i) h->records[i].state.store(wire::kFree, std::memory_order_relaxed);
-  Report report;
-  {
-    Symbolizer symbolizer;
-    report = collect(*h, symbolizer);
+  Symbolizer symbolizer(g_symbolize);
+  Report report = collect(*h, symbolizer);
+  if (!g_suppressions.empty()) apply_suppressions(report, g_suppressions);
+  report.verbosity = g_verbosity;
+  return report;
+}
+
+// Every finding of this input that would end it is suppressed: the input
+// passes (symbolizing is needed to know, so only with suppressions).
+bool only_suppressed() {
+  if (g_suppressions.empty()) return false;
+  const Report report = this_input_report();
+  for (const Finding& f : report.findings)
+    if (counts(f) && !f.suppressed) return false;
+  return true;
+}
+
+// handler saves the input as a crash file.
+[[noreturn]] void report_and_abort(std::optional<Finding> extra) {
+  if (g_reporting.exchange(true)) {
+    for (;;) pause();  // another thread reports
   }
+  Report report = this_input_report();
   std::vector<Finding> kept;
   for (Finding& f : report.findings) {
-    if (!counts(f)) continue;
+    if (!counts(f) || f.suppressed) continue;
     // Sanitizer runtimes between the handler and the call (ASan's
     // allocator and interceptors): noise in a handler's story.
     std::vector<StackFrame> stack;
@@ -244,7 +268,9 @@ bool counts(const Finding& f) {
   // finding apart from the target's other findings; then the whole report.
   std::string out;
   if (!report.findings.empty()) out = crash_block(report.findings.front(), base) + "\n";
-  std::string text = write_text(report, base);
+  const char* no_color = std::getenv("NO_COLOR");
+  const bool color = g_color == "always" || (g_color == "auto" && isatty(STDERR_FILENO) && !(no_color && *no_color));
+  std::string text = write_text(report, base, color);
   for (size_t at = 0; at < text.size();) {
     size_t nl = text.find('\n', at);
     if (nl == std::string::npos) nl = text.size() - 1;
@@ -259,7 +285,20 @@ bool counts(const Finding& f) {
     schedule += std::string(i ? " " : "") + g_hdr->config.injections[i].text;
   out += "sigstorm: schedule: " + (schedule.empty() ? std::string("(no injections)") : schedule) + "\n";
   out += "sigstorm: the fuzzer saves this input as a crash file; run the target on it to replay the schedule\n";
-  write_stderr(out);
+  // As ASan's log_path: the report goes to PATH.PID (stderr if that fails).
+  const int log = g_log_path.empty() ? -1
+                                     : ::open((g_log_path + "." + std::to_string(getpid())).c_str(),
+                                              O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (log >= 0) {
+    for (size_t at = 0; at < out.size();) {
+      const ssize_t n = ::write(log, out.data() + at, out.size() - at);
+      if (n <= 0) break;
+      at += static_cast<size_t>(n);
+    }
+    ::close(log);
+  } else {
+    write_stderr(out);
+  }
   if (report.findings.empty()) std::abort();
   const Finding& first = report.findings.front();
   abort_with_signature(first.kind, first.function ? function_index(*first.function).value_or(-1) : -1);
@@ -349,6 +388,24 @@ void apply_environment() {
       auto ns = parse_duration(e.value);
       if (!ns || *ns == 0) fatal(where + "not a duration (e.g. 500ms, 2s)");
       g_hang_ns = *ns;
+    } else if (e.key == "symbolize") {
+      if (e.value != "0" && e.value != "1") fatal(where + "want 0 or 1");
+      g_symbolize = e.value == "1";
+    } else if (e.key == "color") {
+      if (e.value != "auto" && e.value != "always" && e.value != "never") fatal(where + "want auto, always or never");
+      g_color = e.value;
+    } else if (e.key == "verbosity") {
+      if (e.value != "0" && e.value != "1") fatal(where + "want 0 or 1");
+      g_verbosity = e.value == "1";
+    } else if (e.key == "log_path") {
+      if (e.value.empty()) fatal(where + "empty path");
+      g_log_path = e.value;
+    } else if (e.key == "suppressions") {
+      try {
+        g_suppressions = Suppressions::load({e.value});
+      } catch (const Error& err) {
+        fatal(err.what());
+      }
     }
   }
 }
@@ -520,7 +577,10 @@ int run(const uint8_t* data, size_t size, const Options& options, const Scenario
   export_coverage();
 
   for (const wire::Record* r : ready_records(*g_hdr, g_mark.load()))
-    if (counts(*r)) report_and_abort(std::nullopt);
+    if (counts(*r)) {
+      if (only_suppressed()) break;
+      report_and_abort(std::nullopt);
+    }
   return 0;
 }
 

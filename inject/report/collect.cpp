@@ -39,12 +39,6 @@ struct Modules {
   }
 };
 
-std::string hex(uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 // A symbol as the handler's source spelled it: demangled, and without the
 // ISO C prefix glibc's headers add (sscanf compiles to __isoc99_sscanf).
 std::string source_name(std::string_view symbol) {
@@ -88,8 +82,8 @@ std::optional<StackFrame> unwrap_sanitizer_handler(Finding& f) {
 std::string handler_text(const std::optional<StackFrame>& h) {
   if (!h) return "<unknown>";
   if (h->function) return *h->function;
-  if (h->module) return *h->module + "+" + hex(h->offset);
-  return hex(h->offset);
+  if (h->module) return *h->module + "+" + hex_text(h->offset);
+  return hex_text(h->offset);
 }
 
 std::string message_for(const wire::Record& r, const Finding& f, uint64_t hang_timeout_ns) {

@@ -100,10 +100,9 @@ void keep_findings(Report& r, const std::vector<bool>& keep) {
 }
 
 bool is_system_frame(const StackFrame& f) {
-  if (!f.module) return true;
+  if (!f.module || system_module(f.module)) return true;
   const std::string& m = *f.module;
-  for (std::string_view dir : {"/usr/lib/", "/lib/", "/usr/lib64/", "/lib64/", "/usr/libexec/"})
-    if (m.rfind(dir, 0) == 0) return true;
+  if (m.rfind("/usr/libexec/", 0) == 0) return true;
   const size_t slash = m.rfind('/');
   return m.compare(slash == std::string::npos ? 0 : slash + 1, std::string::npos, "libsigstorm.so") == 0;
 }

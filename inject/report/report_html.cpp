@@ -109,16 +109,10 @@ constexpr const char* kScript = R"(<script>
 </script>
 )";
 
-std::string hex(uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 std::string frame_html(size_t n, const StackFrame& f, std::string_view base_dir, bool user) {
   std::string s = "<div class=\"frame" + std::string(user ? " user" : "") + "\">#" + std::to_string(n) + " <code>";
   // An interpreter's frame (a Python traceback) has a file but no module.
-  if (!f.module && !f.file) return s + esc(hex(f.offset)) + "</code> <span class=\"mod\">(unknown module)</span></div>";
+  if (!f.module && !f.file) return s + esc(hex_text(f.offset)) + "</code> <span class=\"mod\">(unknown module)</span></div>";
   s += esc(f.function.value_or("??")) + "</code>";
   if (f.file) {
     s += " <span class=\"src\">" + esc(short_path(*f.file, base_dir));
@@ -127,7 +121,7 @@ std::string frame_html(size_t n, const StackFrame& f, std::string_view base_dir,
   }
   if (!f.module) return s + "</div>";
   s += " <span class=\"mod\">(" + esc(*f.module);
-  if (!f.function) s += "+" + esc(hex(f.offset));
+  if (!f.function) s += "+" + esc(hex_text(f.offset));
   return s + ")</span></div>";
 }
 

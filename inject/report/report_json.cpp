@@ -18,19 +18,13 @@ json opt(const std::optional<T>& v) {
   return v ? json(*v) : json(nullptr);
 }
 
-std::string hex(uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 json frame_json(const StackFrame& f) {
   json j;
   j["function"] = opt(f.function);
   j["module"] = opt(f.module);
   j["file"] = opt(f.file);
   j["line"] = opt(f.line);
-  j["offset"] = hex(f.offset);  // file offset in module; absolute address when module is null
+  j["offset"] = hex_text(f.offset);  // file offset in module; absolute address when module is null
   if (f.signal_frame) j["signal_frame"] = true;
   return j;
 }

@@ -17,12 +17,6 @@
 namespace sigstorm {
 namespace {
 
-std::string hex(uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 std::string times(uint64_t n) { return n == 1 ? "1 time" : std::to_string(n) + " times"; }
 
 
@@ -84,7 +78,7 @@ std::string counts_text(size_t errors, size_t warnings) {
 std::string group_line(const Group& g, std::string_view base_dir, const Style& st) {
   std::string name = g.handler.value_or("<unknown>");
   if (!g.handler && g.handler_frame && g.handler_frame->module)
-    name = *g.handler_frame->module + "+" + hex(g.handler_frame->offset);
+    name = *g.handler_frame->module + "+" + hex_text(g.handler_frame->offset);
   std::string s = "sigstorm: findings in handler " + name + " for ";
   for (size_t i = 0; i < g.signals.size(); ++i) s += (i ? ", " : "") + g.signals[i];
   if (g.handler_frame && g.handler_frame->file)
@@ -98,14 +92,14 @@ std::string group_line(const Group& g, std::string_view base_dir, const Style& s
 std::string frame_line(size_t i, const StackFrame& f, std::string_view base_dir) {
   std::string s = "    #" + std::to_string(i) + " ";
   // An interpreter's frame (a Python traceback) has a file but no module.
-  if (!f.module && !f.file) return s + hex(f.offset) + " (unknown module)";
+  if (!f.module && !f.file) return s + hex_text(f.offset) + " (unknown module)";
   s += f.function ? *f.function : "??";
   if (f.file) {
     s += " " + short_path(*f.file, base_dir);
     if (f.line) s += ":" + std::to_string(*f.line);
   }
   if (f.function && f.module) s += " (" + *f.module + ")";
-  else if (f.module) s += " (" + *f.module + "+" + hex(f.offset) + ")";
+  else if (f.module) s += " (" + *f.module + "+" + hex_text(f.offset) + ")";
   return s;
 }
 
@@ -183,7 +177,7 @@ std::string write_text(const Report& r, std::string_view base_dir, bool color) {
   for (const HandlerStat& h : r.handlers) {
     std::string name = h.handler.value_or("<unknown>");
     if (!h.handler && h.handler_frame && h.handler_frame->module)
-      name = *h.handler_frame->module + "+" + hex(h.handler_frame->offset);
+      name = *h.handler_frame->module + "+" + hex_text(h.handler_frame->offset);
     out += "sigstorm: handler " + name + " for " + h.signal + " ran " + times(h.ran);
     // What the runs interrupted: calls a call: injection chose, other system
     // calls (a blocking read, a sleep), running code.
