@@ -293,6 +293,11 @@ SIGSTORM_AUDIT_EXPORT uintptr_t la_symbind64(Elf64_Sym* sym, unsigned int, uintp
     return target;
   }
   if (!g_enabled || *defcook == g_shim || *refcook == *defcook || g_shim == 0) return target;
+  // Only calls: glibc audits dlsym() results too, and a variable's address
+  // (gcc's LeakSanitizer reads libc's _thread_db_sizeof_pthread so) must
+  // stay the variable's.
+  const unsigned type = ELF64_ST_TYPE(sym->st_info);
+  if (type != STT_FUNC && type != STT_GNU_IFUNC) return target;
   const std::string_view name(symname);
   if (sigstorm::wire::safe_under(name, (sigstorm::wire::Policy)g_policy) || among(kNeverStubbed, name)) return target;
   return stub_for(target, symname, *defcook, among(kTailOnly, name) ? sigstorm::wire::kAuditTail : sigstorm::wire::kAuditCall);
