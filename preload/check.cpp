@@ -77,6 +77,9 @@ void sanitizer_allocator_call(int fallback_id) {
   if (__builtin_expect(ts.depth == 0, 1) || ts.in_shim || ts.in_call) return;
   leave_abandoned_handlers(current_sp(), nullptr);
   if (ts.depth == 0 || !check_enabled(wire::kUnsafeCall)) return;
+  // Inside a call an audit stub checked (gcc's libasan malloc, or a
+  // strsignal calling it): that finding covers it.
+  if (ts.stub_sp && current_sp() < ts.stub_sp) return;
   if (__builtin_expect(g_fuzz_cov != nullptr, 0)) fuzz_cover_call(ts, fallback_id);
   record_below_interceptor(ts, fallback_id);
 }

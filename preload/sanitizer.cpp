@@ -10,6 +10,13 @@
 #include "preload/state.h"
 #include "preload/table.h"
 
+// Every sanitizer runtime defines it (sanitizer/allocator_interface.h). A
+// weak reference, not dlsym(): a failed dlsym() leaves its message for the
+// next dl* call to free, which would be the program's first interposed call
+// (a free that is a call: point of the program's).
+extern "C" __attribute__((weak, visibility("default"))) int __sanitizer_install_malloc_and_free_hooks(
+    void (*)(const volatile void*, size_t), void (*)(const volatile void*));
+
 namespace sigstorm {
 
 // check.cpp: an allocation or a free the sanitizer's allocator made.
@@ -123,8 +130,7 @@ void drop_preload_head() {
 
 bool sanitizer_init() {
   if (g_env.run_file[0]) drop_preload_head();  // a run of the CLI, which put the runtime there
-  using Install = int (*)(void (*)(const volatile void*, size_t), void (*)(const volatile void*));
-  auto install = (Install)dlsym(RTLD_DEFAULT, "__sanitizer_install_malloc_and_free_hooks");
+  auto install = &__sanitizer_install_malloc_and_free_hooks;
   if (!install) return false;
   Dl_info self;
   if (!dladdr((void*)&sanitizer_init, &self)) return true;
@@ -133,7 +139,8 @@ bool sanitizer_init() {
   for (int id = 0; id < kFnCount; ++id) add_range(kFnInfo[id].name, id);
   for (const Extra& x : kExtra) add_range(x.name, x.fn);
   // Only an allocator that is the sanitizer's: UBSan's runtime has the hook
-  // API too, but there the shim's malloc is the one the program calls.
+  // API too, but there the shim's malloc is the one the program calls. (This
+  // dlsym() succeeds: it frees what add_range's failed ones left, here.)
   Dl_info m;
   if (dladdr(dlsym(RTLD_DEFAULT, "malloc"), &m) && m.dli_fbase != g_self_base) install(on_malloc, on_free);
   return true;
@@ -160,6 +167,20 @@ bool sanitizer_frame(uintptr_t pc) {
   return (pc >= g_runtime_lo && pc < g_runtime_hi) || sanitizer_interceptor(pc, nullptr) >= 0;
 }
 }  // namespace
+
+bool inside_sanitizer_call(uintptr_t site) {
+  if (__builtin_expect(g_nranges == 0 && g_runtime_hi == 0, 1)) return false;
+  if (sanitizer_frame(site)) return true;
+  RawStack raw;
+  ThreadState& ts = t_state;
+  ts.in_shim++;
+  capture_stack(&raw, 0);
+  ts.in_shim--;
+  // Up to the handler's own frame: below it, the code the signal interrupted.
+  for (uint32_t k = 0; k < raw.n && !(raw.flags[k] & wire::kFrameSignal); ++k)
+    if (sanitizer_frame(raw.pc[k])) return true;
+  return false;
+}
 
 uint32_t drop_interceptor_frames(RawStack* raw, uint32_t first, int* fn, uintptr_t* start) {
   // The innermost frame that is surely the sanitizer's (an interceptor, or

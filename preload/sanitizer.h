@@ -22,6 +22,14 @@ bool sanitizer_init();
 // Any context.
 int sanitizer_interceptor(uintptr_t pc, uintptr_t* start);
 
+// True when a call a handler's code made through an audit stub (site: its
+// return address) is the sanitizer's own: made by its runtime, or inside
+// one of its interceptors (clang's static ASan runtime calls
+// pthread_getspecific through the executable's PLT from malloc's). The
+// interceptor is the program's call, found by the shim's own path. Walks
+// the stack only where a sanitizer is loaded. Handler context.
+bool inside_sanitizer_call(uintptr_t site);
+
 // Drops the sanitizer's frames from `first` on (its allocator, its
 // interceptor: the caller gives the interceptor as the synthetic top frame),
 // so that the stack then starts at the program's call. The outermost

@@ -61,6 +61,12 @@ constexpr std::string_view kNeverStubbed[] = {
     "sigsetjmp", "vfork",
 };
 
+bool is_sanitizer_runtime(const char* path) {
+  for (const char* lib : {"/libasan.so", "/libtsan.so", "/libubsan.so", "/liblsan.so", "/libhwasan.so"})
+    if (strstr(path, lib)) return true;
+  return false;
+}
+
 template <size_t N>
 bool among(const std::string_view (&list)[N], std::string_view name) {
   for (std::string_view n : list)
@@ -273,6 +279,11 @@ SIGSTORM_AUDIT_EXPORT unsigned la_objopen(struct link_map* map, Lmid_t lmid, uin
   // the vDSO are not the program's calls.
   if (strstr(name, "/ld-linux") || strstr(name, "linux-vdso") || strstr(name, "linux-gate")) return LA_FLG_BINDFROM;
   if (!g_enabled) return 0;
+  // A sanitizer's shared runtime (gcc's libasan.so.8, libubsan.so.1): the
+  // program's calls into its interceptors are checked as any call; its own
+  // calls, and the pointers it gets from dlsym(RTLD_NEXT) for them, are not
+  // the program's.
+  if (is_sanitizer_runtime(name)) return LA_FLG_BINDTO;
   return LA_FLG_BINDFROM | LA_FLG_BINDTO;
 }
 

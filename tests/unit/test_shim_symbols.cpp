@@ -127,10 +127,12 @@ constexpr Import kImports[] = {
     {"__libc_single_threaded", Use::Variable, "read on the hot path (call_point.h) to skip atomics"},
     {"environ", Use::Variable, "read by the exec interposers (execve is AS-safe) and at start-up"},
     {"__environ", Use::Variable, "glibc's strong alias of environ; ld adds it to the dynamic table with environ"},
+    {"_r_debug", Use::Variable, "ld.so's r_state, read only by the first sigaction before the constructor: whether the loader is still mapping the initial objects (a sanitizer started from the loader's own calloc under LD_AUDIT)"},
     // ---- start-up only ----
     {"dlsym", Use::StartUp, "resolve_all in the constructor (or an earlier constructor's first interposed call); libunwind's entry points in stack_init"},
     {"dlvsym", Use::StartUp, "resolve_all: the VERSIONED rows (pthread_cond_* at GLIBC_2.3.2)"},
     {"dladdr", Use::StartUp, "sigstorm_init finds the shim's own path; sanitizer_init tells the shim's definitions from a sanitizer's"},
+    {"__sanitizer_install_malloc_and_free_hooks", Use::StartUp, "weak: defined only by a sanitizer runtime in the process; sanitizer_init installs the allocator hooks through it"},
     {"dladdr1", Use::StartUp, "sanitizer_init: the size of each sanitizer interceptor (RTLD_DL_SYMENT), to name the one a handler called"},
     {"dl_iterate_phdr", Use::StartUp, "stack_init finds the shim's own text; takes the loader's lock"},
     {"__register_atfork", Use::StartUp, "pthread_atfork (libc_nonshared.a) in sigstorm_init; allocates, locks"},
