@@ -80,7 +80,7 @@ class FuzzJobs {
   std::vector<std::string> argv_;
   std::string shim_;
   std::string preload_first_;
-  bool audit_ = true;  // LD_AUDIT's call check (off for a sanitizer-built program)
+  bool audit_ = true;  // LD_AUDIT's call check (off for a TSan-built program)
   wire::Config base_;
   uint64_t run_timeout_ns_ = 0;
   const Suppressions* suppressions_ = nullptr;

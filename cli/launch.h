@@ -27,8 +27,8 @@ std::string audit_library(const std::string& shim);
 // This process's environment with the shim first in LD_PRELOAD (after
 // `first`, a sanitizer runtime that must precede it), the audit library
 // first in LD_AUDIT (the program's own auditors after it) and the run file
-// named. audit=false leaves LD_AUDIT as it is: a sanitizer-built program
-// (its runtime and the audit namespace do not load together).
+// named. audit=false leaves LD_AUDIT as it is: a TSan-built program
+// (Sanitizer::takes_audit).
 std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file,
                                            const std::string& first = {}, bool audit = true);
 // LD_PRELOAD's head: the sanitizer runtime that must come first (the

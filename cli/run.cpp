@@ -19,11 +19,16 @@ namespace sigstorm::cli {
 // How long processes that outlive the program may go on (daemons that stay).
 constexpr uint64_t kStragglerGraceNs = 1'000'000'000ull;
 
-// TSan runs the handler of a signal that arrived in running code later,
-// from its own code, where the shim does not see it (README, "Sanitizer-built
-// programs"): say how many runs that was.
-static void note_deferred_signals(const Prepared& target, Report& report) {
-  if (target.sanitizer.name != "ThreadSanitizer") return;
+// What a TSan build does not get (README, "Sanitizer-built programs"): the
+// audit check, and the handler runs of signals that arrived in running code,
+// which TSan makes later from its own code, out of the shim's sight (how
+// many).
+static void note_tsan_limits(const Prepared& target, Report& report) {
+  if (target.sanitizer.takes_audit()) return;
+  if (!report.handlers.empty())
+    report.notes.push_back(target.program + " is built with ThreadSanitizer, which the audit check (LD_AUDIT) does not "
+                           "load with: its handlers' unsafe-call findings cover only the calls sigstorm interposes "
+                           "(sigstorm points)");
   uint64_t deferred = 0;
   for (const HandlerStat& h : report.handlers) deferred += h.ran - std::min(h.ran, h.at_call + h.in_syscall);
   if (deferred)
@@ -68,7 +73,7 @@ int run(const Options& options) {
                                           .expect_exit_ns = config.expect_exit_ns,
                                           .exit_signals = config.exit_signals});
   const ExecImage image(target.path, s.command, child_environment(target.shim, run_file.path(), target.preload_first(),
-                                                                       target.sanitizer.name.empty()));
+                                                                       target.sanitizer.takes_audit()));
   supervisor.start(image, target.program);
   // As ASan's log_path: the report goes to PATH.PID (the program's pid).
   if (!out && s.log_path) {
@@ -107,7 +112,7 @@ int run(const Options& options) {
     throw Failure(std::string("the run's report is lost: ") + e.what());  // the program ran: not a usage error
   }
   run_file.remove();
-  note_deferred_signals(target, report);
+  note_tsan_limits(target, report);
   narrow_findings(report, s.signal_filter);
   s.present(report);  // suppressed findings do not count
   const int status = exit_status(report, outcome, s.error_exitcode);  // hidden findings still count

@@ -52,6 +52,9 @@ void record_below_interceptor(ThreadState& ts, int id) {
   ts.in_shim--;
   uintptr_t start = 0;
   if (raw.n >= 2 && drop_interceptor_frames(&raw, 1, &id, &start) && start) {
+    // Made inside another interceptor's call (gcc's TSan printf runs libc's
+    // vprintf, whose buffer is this malloc): that call's finding covers it.
+    if (inside_interceptor(raw, 1)) return;
     raw.pc[0] = start;
   } else {
     // The walk did not reach the program's frames: the stack as it is.

@@ -176,9 +176,14 @@ bool inside_sanitizer_call(uintptr_t site) {
   ts.in_shim++;
   capture_stack(&raw, 0);
   ts.in_shim--;
-  // Up to the handler's own frame: below it, the code the signal interrupted.
-  for (uint32_t k = 0; k < raw.n && !(raw.flags[k] & wire::kFrameSignal); ++k)
-    if (sanitizer_frame(raw.pc[k])) return true;
+  return inside_interceptor(raw, 0);
+}
+
+bool inside_interceptor(const RawStack& raw, uint32_t first) {
+  // Interceptors only: TSan's and MSan's handler that called the program's
+  // is runtime code too, between the program's handler and the signal.
+  for (uint32_t k = first; k < raw.n && !(raw.flags[k] & wire::kFrameSignal); ++k)
+    if (sanitizer_interceptor(raw.pc[k], nullptr) >= 0) return true;
   return false;
 }
 

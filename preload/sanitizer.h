@@ -30,6 +30,10 @@ int sanitizer_interceptor(uintptr_t pc, uintptr_t* start);
 // the stack only where a sanitizer is loaded. Handler context.
 bool inside_sanitizer_call(uintptr_t site);
 
+// Whether a frame of `raw` from `first` on, up to the frame the signal
+// interrupted, is in one of the sanitizer's interceptors.
+bool inside_interceptor(const RawStack& raw, uint32_t first);
+
 // Drops the sanitizer's frames from `first` on (its allocator, its
 // interceptor: the caller gives the interceptor as the synthetic top frame),
 // so that the stack then starts at the program's call. The outermost

@@ -59,8 +59,9 @@ bool sanitizer_handler_name(const std::string& name) {
   return false;
 }
 
-// Returns the sanitizer's handler it replaced.
-std::optional<StackFrame> unwrap_sanitizer_handler(Finding& f) {
+// Returns the sanitizer's handler it replaced. The program's is named at
+// its entry, as any handler (the frame is where it made the call).
+std::optional<StackFrame> unwrap_sanitizer_handler(Finding& f, Symbolizer& symbolizer) {
   if (!f.handler_frame || !f.handler_frame->module || !f.handler_frame->function ||
       !sanitizer_handler_name(*f.handler_frame->function))
     return std::nullopt;
@@ -72,6 +73,10 @@ std::optional<StackFrame> unwrap_sanitizer_handler(Finding& f) {
     if (user == 0 || f.stack[user].signal_frame) return std::nullopt;  // frame 0: the called function
     std::optional<StackFrame> theirs = f.handler_frame;
     f.handler_frame = f.stack[user];
+    const StackFrame& at = f.stack[user];
+    if (at.module && at.offset > 0)
+      if (auto entry = symbolizer.function_entry(*at.module, at.offset - 1))  // a return address
+        f.handler_frame = symbolizer.frame(at.module, wire::Frame{.offset = *entry, .module = 0, .flags = 0});
     f.handler = f.handler_frame->function;
     return theirs;
   }
@@ -396,7 +401,7 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer, const Process
     if (r.handler.module != 0 || r.handler.offset != 0) {
       f.handler_frame = symbolizer.frame(modules.path(r.handler.module), r.handler);
       f.handler = f.handler_frame->function;
-      if (auto theirs = unwrap_sanitizer_handler(f))
+      if (auto theirs = unwrap_sanitizer_handler(f, symbolizer))
         unwrapped.emplace(std::make_tuple(f.signal, theirs->module, theirs->offset), *f.handler_frame);
     }
     switch (kind) {

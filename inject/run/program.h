@@ -27,6 +27,12 @@ struct Sanitizer {
   // the loader's search order (LD_PRELOAD=RUNTIME:libsigstorm.so): ASan
   // refuses to start otherwise, TSan would see the shim's frames.
   bool runtime_first = false;
+  // Whether LD_AUDIT's call check (preload/audit/) can come along. Not with
+  // TSan: an auditor with la_symbind makes the loader call the program's
+  // calloc before any constructor, which clang's TSan runtime crashes on
+  // (also with an empty auditor), and gcc's libtsan.so.2 then finds no room
+  // in the static TLS block.
+  bool takes_audit() const { return name != "ThreadSanitizer"; }
 };
 Sanitizer detect_sanitizer(const std::string& path);
 

@@ -3,7 +3,8 @@
 // printf (sigstorm's finding), and the sanitizer's own finding in the same
 // program: a heap-use-after-free (ASan) or a data race (TSan).
 // UBSan's (a signed overflow) and MSan's (an uninitialized read) too.
-//   san_handler [handler] [safe] [spin] [uaf] [race] [overflow] [uninit] [child] [reexec]
+// A handler that calls strsignal, which only the audit check (LD_AUDIT) sees.
+//   san_handler [handler] [audited] [safe] [spin] [uaf] [race] [overflow] [uninit] [child] [reexec]
 #define _GNU_SOURCE
 #include <limits.h>
 #include <pthread.h>
@@ -15,7 +16,7 @@
 
 static volatile sig_atomic_t seen;
 
-static void on_usr1(int sig) {
+static void on_usr1(int sig) {  // @line:on_usr1
   (void)sig;
   char *msg = malloc(64);  // @line:malloc-call
   if (msg) {
@@ -30,6 +31,10 @@ static void on_usr2(int sig) {
   (void)sig;
   seen = 2;
   write(1, "safe\n", 5);
+}
+
+static void on_hup(int sig) {
+  seen = strsignal(sig) ? 3 : 0;  // @line:strsignal-call
 }
 
 static int shared;
@@ -54,7 +59,9 @@ int main(int argc, char **argv) {
   }
   signal(SIGUSR1, on_usr1);
   signal(SIGUSR2, on_usr2);
+  signal(SIGHUP, on_hup);
   if (has(argc, argv, "handler")) raise(SIGUSR1);
+  if (has(argc, argv, "audited")) raise(SIGHUP);
   if (has(argc, argv, "safe")) raise(SIGUSR2);
   // Running code until a signal's handler has run (an injected one): close
   // is one of TSan's interceptors, where it runs the handlers it deferred.
