@@ -171,6 +171,24 @@ TEST_P(Sanitized, SanitizersFindingAndExitStatusAreThePrograms) {
   expect_sanitizer_report(c.storm.result.err, GetParam().finding, line_of(source(), GetParam().marker));
 }
 
+// `sigstorm fuzz` of a sanitized program finds the handler's calls: an ASan
+// build's runs are forked by the fork server; a TSan build's runtime holds a
+// pipe open before the fork point (so does clang's UBSan), and the search
+// then execs every run and says why on its first line.
+TEST_P(Sanitized, FuzzFindsTheHandlersCallsAndSaysHowItRuns) {
+  REQUIRE_SIGSTORM();
+  auto r = run({cli_path(), "fuzz", "--runs", "3", "--seed", "1", "--", program_, "handler"});
+  ASSERT_FALSE(r.timed_out) << r.describe();
+  EXPECT_EQ(r.shell_status(), 66) << "the unsafe-call finding\n" << r.describe();
+  EXPECT_NE(r.err.find("unsafe-call: malloc called from handler on_usr1"), std::string::npos) << r.describe();
+  const std::string first = r.err.substr(0, r.err.find('\n'));
+  const bool forked = first.find("runs: fork server") != std::string::npos;
+  const bool says_why = first.find("runs: exec per run (no fork server: ") != std::string::npos;
+  EXPECT_TRUE(forked || says_why) << first;
+  if (GetParam().san == San::kAddress) EXPECT_TRUE(forked) << first;
+  if (GetParam().san == San::kThread) EXPECT_TRUE(says_why) << first;
+}
+
 // Under TSan, TSan's own "signal-unsafe call" report of the handler's malloc
 // names the program's line, not the shim's malloc wrapper.
 TEST_P(Tsan, ThreadSanitizersHandlerReportNamesTheProgram) {
