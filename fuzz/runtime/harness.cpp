@@ -89,6 +89,7 @@ std::string g_color = "auto";
 std::string g_log_path;
 int g_verbosity = 0;
 Suppressions g_suppressions;
+bool g_exitcode_passed = false;  // exitcode= reached libFuzzer's command line
 int g_malloc_id = -1;
 int g_free_id = -1;
 std::vector<int> g_foreign_tids;
@@ -362,6 +363,44 @@ void attach() {
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
+std::optional<int> parse_exitcode(const std::string& v) {
+  if (v.empty() || v.size() > 3 || v.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  const int n = std::stoi(v);
+  return n <= 255 ? std::optional<int>(n) : std::nullopt;
+}
+
+// exitcode=N becomes libFuzzer's -error_exitcode=N, the status of every crash
+// it reports (this harness's abort() included), as ASAN_OPTIONS' exitcode
+// sets the status of an ASan report in a fuzz target: libFuzzer reads its
+// flags after LLVMFuzzerInitialize, which may change argv. An
+// -error_exitcode on the command line wins (flags win over the
+// environment). Inserted first: flags after -ignore_remaining_args=1 are not
+// libFuzzer's.
+void pass_exitcode(int* argc, char*** argv) {
+  if (!argc || !argv || !*argv || *argc < 1) return;
+  std::vector<EnvOption> env;
+  try {
+    env = parse_env_options(std::getenv("SIGSTORM_OPTIONS"));
+  } catch (const Error&) {
+    return;  // configure() says what is wrong
+  }
+  std::optional<int> code;
+  for (const EnvOption& e : env)
+    if (e.key == "exitcode") code = parse_exitcode(e.value);
+  if (!code) return;
+  g_exitcode_passed = true;
+  for (int i = 1; i < *argc; ++i)
+    if (std::strncmp((*argv)[i], "-error_exitcode=", 16) == 0) return;
+  static std::vector<char*> args;  // libFuzzer keeps pointers into it
+  static std::string flag;
+  flag = "-error_exitcode=" + std::to_string(*code);
+  args.assign(*argv, *argv + *argc);
+  args.insert(args.begin() + 1, flag.data());
+  args.push_back(nullptr);
+  *argv = args.data();
+  ++*argc;
+}
+
 // SIGSTORM_OPTIONS wins over the Options the target was written with, as
 // ASAN_OPTIONS wins over __asan_default_options: CI can tune a target
 // without rebuilding it. Keys with no meaning in-process are left alone.
@@ -400,6 +439,13 @@ void apply_environment() {
     } else if (e.key == "log_path") {
       if (e.value.empty()) fatal(where + "empty path");
       g_log_path = e.value;
+    } else if (e.key == "exitcode") {
+      // Applied by init(argc, argv); here only checked, and said when it
+      // could not be applied.
+      if (!parse_exitcode(e.value)) fatal(where + "want a number from 0 to 255");
+      if (!g_exitcode_passed)
+        write_stderr("sigstorm: warning: " + where +
+                     "not applied: call sigstorm::fuzz::init(argc, argv) in LLVMFuzzerInitialize\n");
     } else if (e.key == "suppressions") {
       try {
         g_suppressions = Suppressions::load({e.value});
@@ -529,8 +575,11 @@ void export_coverage() {
 
 }  // namespace
 
-void init(int*, char***) {
-  std::call_once(g_init_once, attach);
+void init(int* argc, char*** argv) {
+  std::call_once(g_init_once, [&] {
+    attach();
+    pass_exitcode(argc, argv);
+  });
 }
 
 std::vector<std::string> describe(const uint8_t* data, size_t size, const Options& options) {
