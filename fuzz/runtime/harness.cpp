@@ -110,6 +110,13 @@ void write_stderr(const std::string& s) {
   _exit(1);
 }
 
+// A bad SIGSTORM_OPTIONS or Options: a usage error, worded and ended (exit
+// status 2) as the CLI's.
+[[noreturn]] void usage_error(const std::string& message) {
+  write_stderr("sigstorm: error: " + message + "\n");
+  _exit(2);
+}
+
 std::string self_exe() {
   char buf[PATH_MAX];
   const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -409,7 +416,7 @@ void apply_environment() {
   try {
     env = parse_env_options(std::getenv("SIGSTORM_OPTIONS"));
   } catch (const Error& e) {
-    fatal(e.what());
+    usage_error(e.what());
   }
   for (const EnvOption& e : env) {
     const std::string where = "SIGSTORM_OPTIONS " + e.key + "='" + e.value + "': ";
@@ -417,32 +424,32 @@ void apply_environment() {
       write_stderr(env_options_help());
     } else if (e.key == "checks") {
       ChecksResult c = parse_checks(e.value);
-      if (!c.ok) fatal(where + c.error);
+      if (!c.ok) usage_error(where + c.error);
       g_checks = c.mask;
     } else if (e.key == "policy") {
       auto policy = parse_policy(e.value);
-      if (!policy) fatal(where + "want posix or linux");
+      if (!policy) usage_error(where + "want posix or linux");
       g_policy = *policy;
     } else if (e.key == "hang_timeout") {
       auto ns = parse_duration(e.value);
-      if (!ns || *ns == 0) fatal(where + "not a duration (e.g. 500ms, 2s)");
+      if (!ns || *ns == 0) usage_error(where + "not a duration (e.g. 500ms, 2s)");
       g_hang_ns = *ns;
     } else if (e.key == "symbolize") {
-      if (e.value != "0" && e.value != "1") fatal(where + "want 0 or 1");
+      if (e.value != "0" && e.value != "1") usage_error(where + "want 0 or 1");
       g_symbolize = e.value == "1";
     } else if (e.key == "color") {
-      if (e.value != "auto" && e.value != "always" && e.value != "never") fatal(where + "want auto, always or never");
+      if (e.value != "auto" && e.value != "always" && e.value != "never") usage_error(where + "want auto, always or never");
       g_color = e.value;
     } else if (e.key == "verbosity") {
-      if (e.value != "0" && e.value != "1") fatal(where + "want 0 or 1");
+      if (e.value != "0" && e.value != "1") usage_error(where + "want 0 or 1");
       g_verbosity = e.value == "1";
     } else if (e.key == "log_path") {
-      if (e.value.empty()) fatal(where + "empty path");
+      if (e.value.empty()) usage_error(where + "empty path");
       g_log_path = e.value;
     } else if (e.key == "exitcode") {
       // Applied by init(argc, argv); here only checked, and said when it
       // could not be applied.
-      if (!parse_exitcode(e.value)) fatal(where + "want a number from 0 to 255");
+      if (!parse_exitcode(e.value)) usage_error(where + "want a number from 0 to 255");
       if (!g_exitcode_passed)
         write_stderr("sigstorm: warning: " + where +
                      "not applied: call sigstorm::fuzz::init(argc, argv) in LLVMFuzzerInitialize\n");
@@ -450,7 +457,7 @@ void apply_environment() {
       try {
         g_suppressions = Suppressions::load({e.value});
       } catch (const Error& err) {
-        fatal(err.what());
+        usage_error(err.what());
       }
     }
   }
@@ -459,17 +466,17 @@ void apply_environment() {
 void configure(const Options& o) {
   if (g_configured) return;
   g_configured = true;
-  if (o.signals.empty()) fatal("sigstorm::fuzz::Options::signals is empty: name the signals your handlers take");
+  if (o.signals.empty()) usage_error("sigstorm::fuzz::Options::signals is empty: name the signals your handlers take");
   for (int sig : o.signals)
     if (sig <= 0 || sig >= 65 || sig == SIGKILL || sig == SIGSTOP)
-      fatal("sigstorm::fuzz::Options::signals: " + std::to_string(sig) + " is not a signal a handler can take");
+      usage_error("sigstorm::fuzz::Options::signals: " + std::to_string(sig) + " is not a signal a handler can take");
   if (!o.checks.empty()) {
     ChecksResult c = parse_checks(o.checks);
-    if (!c.ok) fatal("sigstorm::fuzz::Options::checks: " + c.error);
+    if (!c.ok) usage_error("sigstorm::fuzz::Options::checks: " + c.error);
     g_checks = c.mask;
   }
   auto policy = parse_policy(o.policy);
-  if (!policy) fatal("sigstorm::fuzz::Options::policy: '" + o.policy + "' (want posix or linux)");
+  if (!policy) usage_error("sigstorm::fuzz::Options::policy: '" + o.policy + "' (want posix or linux)");
   g_policy = *policy;
   g_warnings_are_errors = o.warnings_are_errors;
   g_hang_ns = static_cast<uint64_t>(o.hang_timeout_ms ? o.hang_timeout_ms : 2000) * 1'000'000ull;
