@@ -209,7 +209,10 @@ class Watcher {
     }
     r.injections = std::move(injections);
 
-    const std::string text = write_text(r, base_dir_);
+    // color= as `sigstorm run`'s --color: auto colours only a terminal, so a
+    // log_path file is plain unless color=always.
+    const std::string text =
+        write_text(r, base_dir_, use_color(bare_.settings.color, bare_.log_path ? -1 : STDERR_FILENO));
     if (bare_.log_path) {
       const std::string path = *bare_.log_path + "." + std::to_string(pid);
       const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);

@@ -89,6 +89,7 @@ std::string g_color = "auto";
 std::string g_log_path;
 int g_verbosity = 0;
 Suppressions g_suppressions;
+bool g_exitcode_passed = false;  // exitcode= reached libFuzzer's command line
 int g_malloc_id = -1;
 int g_free_id = -1;
 std::vector<int> g_foreign_tids;
@@ -107,6 +108,13 @@ void write_stderr(const std::string& s) {
 [[noreturn]] void fatal(const std::string& message) {
   write_stderr("sigstorm: fatal: " + message + "\n");
   _exit(1);
+}
+
+// A bad SIGSTORM_OPTIONS or Options: a usage error, worded and ended (exit
+// status 2) as the CLI's.
+[[noreturn]] void usage_error(const std::string& message) {
+  write_stderr("sigstorm: error: " + message + "\n");
+  _exit(2);
 }
 
 std::string self_exe() {
@@ -362,6 +370,44 @@ void attach() {
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
+std::optional<int> parse_exitcode(const std::string& v) {
+  if (v.empty() || v.size() > 3 || v.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  const int n = std::stoi(v);
+  return n <= 255 ? std::optional<int>(n) : std::nullopt;
+}
+
+// exitcode=N becomes libFuzzer's -error_exitcode=N, the status of every crash
+// it reports (this harness's abort() included), as ASAN_OPTIONS' exitcode
+// sets the status of an ASan report in a fuzz target: libFuzzer reads its
+// flags after LLVMFuzzerInitialize, which may change argv. An
+// -error_exitcode on the command line wins (flags win over the
+// environment). Inserted first: flags after -ignore_remaining_args=1 are not
+// libFuzzer's.
+void pass_exitcode(int* argc, char*** argv) {
+  if (!argc || !argv || !*argv || *argc < 1) return;
+  std::vector<EnvOption> env;
+  try {
+    env = parse_env_options(std::getenv("SIGSTORM_OPTIONS"));
+  } catch (const Error&) {
+    return;  // configure() says what is wrong
+  }
+  std::optional<int> code;
+  for (const EnvOption& e : env)
+    if (e.key == "exitcode") code = parse_exitcode(e.value);
+  if (!code) return;
+  g_exitcode_passed = true;
+  for (int i = 1; i < *argc; ++i)
+    if (std::strncmp((*argv)[i], "-error_exitcode=", 16) == 0) return;
+  static std::vector<char*> args;  // libFuzzer keeps pointers into it
+  static std::string flag;
+  flag = "-error_exitcode=" + std::to_string(*code);
+  args.assign(*argv, *argv + *argc);
+  args.insert(args.begin() + 1, flag.data());
+  args.push_back(nullptr);
+  *argv = args.data();
+  ++*argc;
+}
+
 // SIGSTORM_OPTIONS wins over the Options the target was written with, as
 // ASAN_OPTIONS wins over __asan_default_options: CI can tune a target
 // without rebuilding it. Keys with no meaning in-process are left alone.
@@ -370,7 +416,7 @@ void apply_environment() {
   try {
     env = parse_env_options(std::getenv("SIGSTORM_OPTIONS"));
   } catch (const Error& e) {
-    fatal(e.what());
+    usage_error(e.what());
   }
   for (const EnvOption& e : env) {
     const std::string where = "SIGSTORM_OPTIONS " + e.key + "='" + e.value + "': ";
@@ -378,33 +424,40 @@ void apply_environment() {
       write_stderr(env_options_help());
     } else if (e.key == "checks") {
       ChecksResult c = parse_checks(e.value);
-      if (!c.ok) fatal(where + c.error);
+      if (!c.ok) usage_error(where + c.error);
       g_checks = c.mask;
     } else if (e.key == "policy") {
       auto policy = parse_policy(e.value);
-      if (!policy) fatal(where + "want posix or linux");
+      if (!policy) usage_error(where + "want posix or linux");
       g_policy = *policy;
     } else if (e.key == "hang_timeout") {
       auto ns = parse_duration(e.value);
-      if (!ns || *ns == 0) fatal(where + "not a duration (e.g. 500ms, 2s)");
+      if (!ns || *ns == 0) usage_error(where + "not a duration (e.g. 500ms, 2s)");
       g_hang_ns = *ns;
     } else if (e.key == "symbolize") {
-      if (e.value != "0" && e.value != "1") fatal(where + "want 0 or 1");
+      if (e.value != "0" && e.value != "1") usage_error(where + "want 0 or 1");
       g_symbolize = e.value == "1";
     } else if (e.key == "color") {
-      if (e.value != "auto" && e.value != "always" && e.value != "never") fatal(where + "want auto, always or never");
+      if (e.value != "auto" && e.value != "always" && e.value != "never") usage_error(where + "want auto, always or never");
       g_color = e.value;
     } else if (e.key == "verbosity") {
-      if (e.value != "0" && e.value != "1") fatal(where + "want 0 or 1");
+      if (e.value != "0" && e.value != "1") usage_error(where + "want 0 or 1");
       g_verbosity = e.value == "1";
     } else if (e.key == "log_path") {
-      if (e.value.empty()) fatal(where + "empty path");
+      if (e.value.empty()) usage_error(where + "empty path");
       g_log_path = e.value;
+    } else if (e.key == "exitcode") {
+      // Applied by init(argc, argv); here only checked, and said when it
+      // could not be applied.
+      if (!parse_exitcode(e.value)) usage_error(where + "want a number from 0 to 255");
+      if (!g_exitcode_passed)
+        write_stderr("sigstorm: warning: " + where +
+                     "not applied: call sigstorm::fuzz::init(argc, argv) in LLVMFuzzerInitialize\n");
     } else if (e.key == "suppressions") {
       try {
         g_suppressions = Suppressions::load({e.value});
       } catch (const Error& err) {
-        fatal(err.what());
+        usage_error(err.what());
       }
     }
   }
@@ -413,17 +466,17 @@ void apply_environment() {
 void configure(const Options& o) {
   if (g_configured) return;
   g_configured = true;
-  if (o.signals.empty()) fatal("sigstorm::fuzz::Options::signals is empty: name the signals your handlers take");
+  if (o.signals.empty()) usage_error("sigstorm::fuzz::Options::signals is empty: name the signals your handlers take");
   for (int sig : o.signals)
     if (sig <= 0 || sig >= 65 || sig == SIGKILL || sig == SIGSTOP)
-      fatal("sigstorm::fuzz::Options::signals: " + std::to_string(sig) + " is not a signal a handler can take");
+      usage_error("sigstorm::fuzz::Options::signals: " + std::to_string(sig) + " is not a signal a handler can take");
   if (!o.checks.empty()) {
     ChecksResult c = parse_checks(o.checks);
-    if (!c.ok) fatal("sigstorm::fuzz::Options::checks: " + c.error);
+    if (!c.ok) usage_error("sigstorm::fuzz::Options::checks: " + c.error);
     g_checks = c.mask;
   }
   auto policy = parse_policy(o.policy);
-  if (!policy) fatal("sigstorm::fuzz::Options::policy: '" + o.policy + "' (want posix or linux)");
+  if (!policy) usage_error("sigstorm::fuzz::Options::policy: '" + o.policy + "' (want posix or linux)");
   g_policy = *policy;
   g_warnings_are_errors = o.warnings_are_errors;
   g_hang_ns = static_cast<uint64_t>(o.hang_timeout_ms ? o.hang_timeout_ms : 2000) * 1'000'000ull;
@@ -529,8 +582,11 @@ void export_coverage() {
 
 }  // namespace
 
-void init(int*, char***) {
-  std::call_once(g_init_once, attach);
+void init(int* argc, char*** argv) {
+  std::call_once(g_init_once, [&] {
+    attach();
+    pass_exitcode(argc, argv);
+  });
 }
 
 std::vector<std::string> describe(const uint8_t* data, size_t size, const Options& options) {

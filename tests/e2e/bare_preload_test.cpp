@@ -67,6 +67,26 @@ TEST(BarePreload, FindingOnStderrWithFileLineAndTheProgramsOwnStatus) {
   expect_printf_finding(r.err, e2e::int_field(r.out, "pid"));
 }
 
+// color= as --color: stderr here is a pipe, so auto (the default) is plain;
+// always colours it, and NO_COLOR does not override an explicit always.
+TEST(BarePreload, ColorKeyColoursTheReport) {
+  REQUIRE_SIGSTORM();
+  const std::string esc = "\x1b[";
+  const RunResult plain = bare({e2e::target("bare_tree"), "unsafe"});
+  ASSERT_NE(plain.err.find("unsafe-call: printf"), std::string::npos) << plain.describe();
+  EXPECT_EQ(plain.err.find(esc), std::string::npos) << plain.err;
+  const RunResult colored = bare({e2e::target("bare_tree"), "unsafe"}, "color=always");
+  ASSERT_NE(colored.err.find("unsafe-call"), std::string::npos) << colored.describe();
+  EXPECT_NE(colored.err.find(esc), std::string::npos) << colored.err;
+  const RunResult never = bare({e2e::target("bare_tree"), "unsafe"}, "color=never");
+  ASSERT_NE(never.err.find("unsafe-call: printf"), std::string::npos) << never.describe();
+  EXPECT_EQ(never.err.find(esc), std::string::npos) << never.err;
+  const RunResult bad = bare({e2e::target("bare_tree"), "unsafe"}, "color=sometimes");
+  ASSERT_TRUE(bad.exited) << bad.describe();
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("color='sometimes'"), std::string::npos) << bad.err;
+}
+
 // A shell and the two programs it starts: one watcher, one report each.
 TEST(BarePreload, EveryProcessOfTheTreeReportsItsOwnFindings) {
   REQUIRE_SIGSTORM();

@@ -79,7 +79,9 @@ using Scenario = std::function<void(const uint8_t* data, size_t size)>;
 
 // Makes sure libsigstorm.so is preloaded (re-executes the binary with
 // LD_PRELOAD otherwise) and attaches to it. Call it in LLVMFuzzerInitialize
-// so the re-exec happens before libFuzzer starts; run() calls it too.
+// so the re-exec happens before libFuzzer starts; run() calls it too. Given
+// argc and argv, it also turns SIGSTORM_OPTIONS' exitcode=N into libFuzzer's
+// -error_exitcode=N (unless the command line has one).
 void init(int* argc = nullptr, char*** argv = nullptr);
 
 // Decodes the schedule from the front of `data`, runs `scenario` on the
