@@ -11,6 +11,7 @@
 #include "inject/fuzz/schedule.h"
 #include "inject/report/report.h"
 #include "inject/report/suppress.h"
+#include "inject/run/program.h"
 #include "inject/run/supervisor.h"
 
 namespace sigstorm::cli {
@@ -27,9 +28,9 @@ struct RunResult {
 
 class FuzzJobs {
  public:
-  // preload_first: a sanitizer runtime LD_PRELOAD names before the shim.
+  // sanitizer: the program's runtime, as child_environment() takes it.
   FuzzJobs(std::string program, std::string path, std::vector<std::string> argv, std::string shim,
-           wire::Config base, std::string preload_first = {});
+           wire::Config base, Sanitizer sanitizer = {});
   ~FuzzJobs();
   FuzzJobs(const FuzzJobs&) = delete;
   FuzzJobs& operator=(const FuzzJobs&) = delete;
@@ -37,7 +38,6 @@ class FuzzJobs {
   void set_jobs(size_t n);
   size_t jobs() const { return jobs_.size(); }
   void set_run_timeout(uint64_t ns) { run_timeout_ns_ = ns; }
-  void set_audit(bool on) { audit_ = on; }
   // Findings these match do not count as the run's error (not owned).
   void set_suppressions(const Suppressions* s) { suppressions_ = s; }
   // The search's runs are copies forked by a fork server per job
@@ -79,8 +79,7 @@ class FuzzJobs {
   std::string program_, path_;
   std::vector<std::string> argv_;
   std::string shim_;
-  std::string preload_first_;
-  bool audit_ = true;  // LD_AUDIT's call check (off for a TSan-built program)
+  Sanitizer sanitizer_;
   wire::Config base_;
   uint64_t run_timeout_ns_ = 0;
   const Suppressions* suppressions_ = nullptr;

@@ -24,13 +24,13 @@ int exitcode_option(const std::string& text);
 std::string shim_path();
 // libsigstorm-audit.so beside the shim, or "" when there is none.
 std::string audit_library(const std::string& shim);
-// This process's environment with the shim first in LD_PRELOAD (after
-// `first`, a sanitizer runtime that must precede it), the audit library
-// first in LD_AUDIT (the program's own auditors after it) and the run file
-// named. audit=false leaves LD_AUDIT as it is: a TSan-built program
-// (Sanitizer::takes_audit).
+// This process's environment with the shim first in LD_PRELOAD (after the
+// program's sanitizer runtime, where it must precede it), the audit library
+// first in LD_AUDIT (the program's own auditors after it; none for a program
+// whose runtime does not load with it: Sanitizer::takes_audit) and the run
+// file named.
 std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file,
-                                           const std::string& first = {}, bool audit = true);
+                                           const Sanitizer& program = {});
 // LD_PRELOAD's head: the sanitizer runtime that must come first (the
 // shim drops it again at start-up, so that the program's children do not
 // inherit it), then the shim.
@@ -44,9 +44,6 @@ struct Prepared {
   std::string path;     // as found
   std::string shim;
   Sanitizer sanitizer;  // the program's sanitizer runtime, if any
-  // What LD_PRELOAD names before the shim: the shared runtime that must be
-  // first in the loader's search order, else empty.
-  std::string preload_first() const { return sanitizer.runtime_first ? sanitizer.runtime : std::string(); }
 };
 Prepared prepare(const std::vector<std::string>& command);
 

@@ -20,15 +20,15 @@ namespace sigstorm::cli {
 constexpr uint64_t kStragglerGraceNs = 1'000'000'000ull;
 
 // What a TSan build does not get (README, "Sanitizer-built programs"): the
-// audit check, and the handler runs of signals that arrived in running code,
+// audit check (clang's), and the handler runs of signals that arrived in running code,
 // which TSan makes later from its own code, out of the shim's sight (how
 // many).
 static void note_tsan_limits(const Prepared& target, Report& report) {
-  if (target.sanitizer.takes_audit()) return;
-  if (!report.handlers.empty())
-    report.notes.push_back(target.program + " is built with ThreadSanitizer, which the audit check (LD_AUDIT) does not "
-                           "load with: its handlers' unsafe-call findings cover only the calls sigstorm interposes "
-                           "(sigstorm points)");
+  if (target.sanitizer.name != "ThreadSanitizer") return;
+  if (!target.sanitizer.takes_audit() && !report.handlers.empty())
+    report.notes.push_back(target.program + " is built with clang's ThreadSanitizer, which the audit check (LD_AUDIT) "
+                           "does not load with: its handlers' unsafe-call findings cover only the calls sigstorm "
+                           "interposes (sigstorm points)");
   uint64_t deferred = 0;
   for (const HandlerStat& h : report.handlers) deferred += h.ran - std::min(h.ran, h.at_call + h.in_syscall);
   if (deferred)
@@ -72,8 +72,7 @@ int run(const Options& options) {
                                           .straggler_grace_ns = kStragglerGraceNs,
                                           .expect_exit_ns = config.expect_exit_ns,
                                           .exit_signals = config.exit_signals});
-  const ExecImage image(target.path, s.command, child_environment(target.shim, run_file.path(), target.preload_first(),
-                                                                       target.sanitizer.takes_audit()));
+  const ExecImage image(target.path, s.command, child_environment(target.shim, run_file.path(), target.sanitizer));
   supervisor.start(image, target.program);
   // As ASan's log_path: the report goes to PATH.PID (the program's pid).
   if (!out && s.log_path) {

@@ -3,6 +3,7 @@
 // on it (dynamically linked, same ELF class and machine, not setuid/setgid
 // or file capabilities; a #! script is judged by its interpreter).
 #pragma once
+#include <cstdint>
 #include <string>
 
 namespace sigstorm {
@@ -27,12 +28,19 @@ struct Sanitizer {
   // the loader's search order (LD_PRELOAD=RUNTIME:libsigstorm.so): ASan
   // refuses to start otherwise, TSan would see the shim's frames.
   bool runtime_first = false;
+  // What LD_PRELOAD names before the shim: the shared runtime that must be
+  // first in the loader's search order, else empty.
+  std::string preload_first() const { return runtime_first ? runtime : std::string(); }
   // Whether LD_AUDIT's call check (preload/audit/) can come along. Not with
-  // TSan: an auditor with la_symbind makes the loader call the program's
-  // calloc before any constructor, which clang's TSan runtime crashes on
-  // (also with an empty auditor), and gcc's libtsan.so.2 then finds no room
-  // in the static TLS block.
-  bool takes_audit() const { return name != "ThreadSanitizer"; }
+  // clang's TSan: an auditor with la_symbind makes the loader call the
+  // program's calloc before any constructor, which a TSan runtime in the
+  // executable crashes on (also with an empty auditor).
+  bool takes_audit() const { return name != "ThreadSanitizer" || !runtime.empty(); }
+  // Static TLS the run reserves beyond sigstorm's own (audit_tls_bytes):
+  // with an auditor, the loader sets up TLS before it maps the program's
+  // objects, so each one's initial-exec TLS comes out of the reserve, and
+  // gcc's libtsan.so.2 has 768 KiB of it.
+  uint64_t audit_tls_bytes() const { return name == "ThreadSanitizer" && !runtime.empty() ? (1u << 20) : 0; }
 };
 Sanitizer detect_sanitizer(const std::string& path);
 

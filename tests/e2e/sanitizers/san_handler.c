@@ -4,10 +4,11 @@
 // program: a heap-use-after-free (ASan) or a data race (TSan).
 // UBSan's (a signed overflow) and MSan's (an uninitialized read) too.
 // A handler that calls strsignal, which only the audit check (LD_AUDIT) sees.
-//   san_handler [handler] [audited] [safe] [spin] [uaf] [race] [overflow] [uninit] [child] [reexec]
+//   san_handler [handler] [audited] [jump] [safe] [spin] [uaf] [race] [overflow] [uninit] [child] [reexec]
 #define _GNU_SOURCE
 #include <limits.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,15 @@ static void on_hup(int sig) {
   seen = strsignal(sig) ? 3 : 0;  // @line:strsignal-call
 }
 
+// Leaves by siglongjmp: ASan's instrumentation calls __asan_handle_no_return
+// first, the compiler's call, not the handler's.
+static sigjmp_buf back;
+static void on_alrm(int sig) {
+  (void)sig;
+  seen = 4;
+  siglongjmp(back, 1);
+}
+
 static int shared;
 static void *racer(void *arg) {
   (void)arg;
@@ -60,6 +70,8 @@ int main(int argc, char **argv) {
   signal(SIGUSR1, on_usr1);
   signal(SIGUSR2, on_usr2);
   signal(SIGHUP, on_hup);
+  signal(SIGALRM, on_alrm);
+  if (has(argc, argv, "jump") && sigsetjmp(back, 1) == 0) raise(SIGALRM);
   if (has(argc, argv, "handler")) raise(SIGUSR1);
   if (has(argc, argv, "audited")) raise(SIGHUP);
   if (has(argc, argv, "safe")) raise(SIGUSR2);
