@@ -158,7 +158,7 @@ int fuzz_command() {
   std::optional<OutputFile> out;
   if (s.report_path) out.emplace(*s.report_path);
 
-  FuzzJobs runner(program, target.path, s.command, target.shim, base);
+  FuzzJobs runner(program, target.path, s.command, target.shim, base, target.sanitizer);
   runner.set_suppressions(&s.suppressions);  // a suppressed finding is not one to stop on
   runner.set_jobs(1);
   runner.set_fork_server(s.fork_server);

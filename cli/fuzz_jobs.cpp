@@ -27,11 +27,12 @@ struct FuzzJobs::Job {
 };
 
 FuzzJobs::FuzzJobs(std::string program, std::string path, std::vector<std::string> argv, std::string shim,
-                   wire::Config base)
+                   wire::Config base, Sanitizer sanitizer)
     : program_(std::move(program)),
       path_(std::move(path)),
       argv_(std::move(argv)),
       shim_(std::move(shim)),
+      sanitizer_(std::move(sanitizer)),
       base_(base),
       gate_({SIGINT, SIGTERM, SIGHUP}, false) {
   null_fd_ = ::open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -46,7 +47,7 @@ void FuzzJobs::set_jobs(size_t n) {
   while (jobs_.size() < n) {
     jobs_.push_back(std::make_unique<Job>(base_));
     Job& j = *jobs_.back();
-    j.env = child_environment(shim_, j.file.path());
+    j.env = child_environment(shim_, j.file.path(), sanitizer_);
     j.image = std::make_unique<ExecImage>(path_, argv_, j.env);
   }
 }

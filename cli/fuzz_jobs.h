@@ -11,6 +11,7 @@
 #include "inject/fuzz/schedule.h"
 #include "inject/report/report.h"
 #include "inject/report/suppress.h"
+#include "inject/run/program.h"
 #include "inject/run/supervisor.h"
 
 namespace sigstorm::cli {
@@ -27,8 +28,9 @@ struct RunResult {
 
 class FuzzJobs {
  public:
+  // sanitizer: the program's runtime, as child_environment() takes it.
   FuzzJobs(std::string program, std::string path, std::vector<std::string> argv, std::string shim,
-           wire::Config base);
+           wire::Config base, Sanitizer sanitizer = {});
   ~FuzzJobs();
   FuzzJobs(const FuzzJobs&) = delete;
   FuzzJobs& operator=(const FuzzJobs&) = delete;
@@ -77,6 +79,7 @@ class FuzzJobs {
   std::string program_, path_;
   std::vector<std::string> argv_;
   std::string shim_;
+  Sanitizer sanitizer_;
   wire::Config base_;
   uint64_t run_timeout_ns_ = 0;
   const Suppressions* suppressions_ = nullptr;

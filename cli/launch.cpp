@@ -81,7 +81,7 @@ std::string shim_path() {
 }
 
 constexpr const char* kStaticTlsTunable = "glibc.rtld.optional_static_tls";
-constexpr const char* kStaticTlsBytes = "16384";
+constexpr uint64_t kStaticTlsBytes = 16384;
 
 std::string audit_library(const std::string& shim) {
   const std::string path = shim.substr(0, shim.rfind('/') + 1) + "libsigstorm-audit.so";
@@ -93,7 +93,12 @@ std::string python_hook_dir(const std::string& shim) {
   return access((dir + "/sitecustomize.py").c_str(), R_OK) == 0 ? dir : std::string();
 }
 
-std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file) {
+std::string preload_head(const std::string& shim, const std::string& first) {
+  return first.empty() ? shim : first + ":" + shim;
+}
+
+std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file,
+                                           const Sanitizer& program) {
   std::vector<std::string> env;
   std::string preload, audit, tunables;
   bool has_tunables = false;
@@ -125,10 +130,10 @@ std::vector<std::string> child_environment(const std::string& shim, const std::s
     if (kv.substr(0, run.size()) == run) continue;
     env.emplace_back(kv);
   }
-  env.push_back(pre + shim + (preload.empty() ? "" : ":" + preload));
+  env.push_back(pre + preload_head(shim, program.preload_first()) + (preload.empty() ? "" : ":" + preload));
   // The unsafe-call check of every call into a shared object (preload/audit/):
   // first, the program's own auditors chained after it (rtld-audit(7)).
-  const std::string auditor = audit_library(shim);
+  const std::string auditor = program.takes_audit() ? audit_library(shim) : std::string();
   if (!auditor.empty()) env.push_back(aud + auditor + (audit.empty() ? "" : ":" + audit));
   else if (!audit.empty()) env.push_back(aud + audit);
   // The audit namespace's libc takes static TLS from the surplus glibc keeps
@@ -136,7 +141,8 @@ std::vector<std::string> child_environment(const std::string& shim, const std::s
   // TLS (jemalloc: 2.6 KiB) would then fail to load. The program's own
   // setting of the tunable wins.
   if (!auditor.empty() && tunables.find(kStaticTlsTunable) == std::string::npos)
-    tunables += (tunables.empty() ? "" : ":") + std::string(kStaticTlsTunable) + "=" + kStaticTlsBytes;
+    tunables += (tunables.empty() ? "" : ":") + std::string(kStaticTlsTunable) + "=" +
+                std::to_string(kStaticTlsBytes + program.audit_tls_bytes());
   if (has_tunables || !tunables.empty()) env.push_back(tun + tunables);
   env.push_back(run + run_file);
   // Python programs load the start-up hook first (handler-exception), and
@@ -155,6 +161,10 @@ Prepared prepare(const std::vector<std::string>& command) {
   p.shim = shim_path();
   check_shim(p.shim);
   check_preloadable(p.program, p.path, p.shim);
+  p.sanitizer = detect_sanitizer(p.path);
+  if (p.sanitizer.preload_first().find_first_of(": ") != std::string::npos)
+    throw Error(p.program + ": its " + p.sanitizer.name + " runtime " + p.sanitizer.runtime +
+                " holds a ':' or ' ', which LD_PRELOAD cannot carry");
   return p;
 }
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "inject/run/program.h"
+
 namespace sigstorm::cli {
 
 // A DUR option (2s, 50ms, ...), longer than 0. Throws Error naming OPTION.
@@ -22,10 +24,17 @@ int exitcode_option(const std::string& text);
 std::string shim_path();
 // libsigstorm-audit.so beside the shim, or "" when there is none.
 std::string audit_library(const std::string& shim);
-// This process's environment with the shim first in LD_PRELOAD, the audit
-// library first in LD_AUDIT (the program's own auditors after it) and the
-// run file named.
-std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file);
+// This process's environment with the shim first in LD_PRELOAD (after the
+// program's sanitizer runtime, where it must precede it), the audit library
+// first in LD_AUDIT (the program's own auditors after it; none for a program
+// whose runtime does not load with it: Sanitizer::takes_audit) and the run
+// file named.
+std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file,
+                                           const Sanitizer& program = {});
+// LD_PRELOAD's head: the sanitizer runtime that must come first (the
+// shim drops it again at start-up, so that the program's children do not
+// inherit it), then the shim.
+std::string preload_head(const std::string& shim, const std::string& first);
 
 // The program a run starts and the shim it gets, checked before anything
 // starts: PROGRAM found on PATH, the shim found and loadable, the program one
@@ -34,6 +43,7 @@ struct Prepared {
   std::string program;  // as given
   std::string path;     // as found
   std::string shim;
+  Sanitizer sanitizer;  // the program's sanitizer runtime, if any
 };
 Prepared prepare(const std::vector<std::string>& command);
 

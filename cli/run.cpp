@@ -3,6 +3,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "cli/launch.h"
@@ -17,6 +18,24 @@ namespace sigstorm::cli {
 
 // How long processes that outlive the program may go on (daemons that stay).
 constexpr uint64_t kStragglerGraceNs = 1'000'000'000ull;
+
+// What a TSan build does not get (README, "Sanitizer-built programs"): the
+// audit check (clang's), and the handler runs of signals that arrived in running code,
+// which TSan makes later from its own code, out of the shim's sight (how
+// many).
+static void note_tsan_limits(const Prepared& target, Report& report) {
+  if (target.sanitizer.name != "ThreadSanitizer") return;
+  if (!target.sanitizer.takes_audit() && !report.handlers.empty())
+    report.notes.push_back(target.program + " is built with clang's ThreadSanitizer, which the audit check (LD_AUDIT) "
+                           "does not load with: its handlers' unsafe-call findings cover only the calls sigstorm "
+                           "interposes (sigstorm points)");
+  uint64_t deferred = 0;
+  for (const HandlerStat& h : report.handlers) deferred += h.ran - std::min(h.ran, h.at_call + h.in_syscall);
+  if (deferred)
+    report.notes.push_back(target.program + " is built with ThreadSanitizer, which defers a signal that interrupts "
+                           "running code and runs the handler later from its own code: " + std::to_string(deferred) +
+                           (deferred == 1 ? " such run was" : " such runs were") + " not checked");
+}
 
 int run(const Options& options) {
   const Settings s = resolve(options, kRun);
@@ -53,7 +72,7 @@ int run(const Options& options) {
                                           .straggler_grace_ns = kStragglerGraceNs,
                                           .expect_exit_ns = config.expect_exit_ns,
                                           .exit_signals = config.exit_signals});
-  const ExecImage image(target.path, s.command, child_environment(target.shim, run_file.path()));
+  const ExecImage image(target.path, s.command, child_environment(target.shim, run_file.path(), target.sanitizer));
   supervisor.start(image, target.program);
   // As ASan's log_path: the report goes to PATH.PID (the program's pid).
   if (!out && s.log_path) {
@@ -92,6 +111,7 @@ int run(const Options& options) {
     throw Failure(std::string("the run's report is lost: ") + e.what());  // the program ran: not a usage error
   }
   run_file.remove();
+  note_tsan_limits(target, report);
   narrow_findings(report, s.signal_filter);
   s.present(report);  // suppressed findings do not count
   const int status = exit_status(report, outcome, s.error_exitcode);  // hidden findings still count

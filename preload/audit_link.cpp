@@ -13,6 +13,7 @@
 #include "preload/handlers.h"
 #include "preload/interpose.h"
 #include "preload/recorder.h"
+#include "preload/sanitizer.h"
 #include "preload/stack.h"
 #include "preload/state.h"
 
@@ -121,6 +122,7 @@ int sigstorm_audit_enter(uint32_t id, uintptr_t entry_sp, uintptr_t* prev) {
   if (ts.stub_sp || ts.in_call) return 0;  // made inside a checked call: that finding covers it
   const uint32_t n = g_link->count->load(std::memory_order_acquire);
   if (id >= n) return 0;
+  if (inside_sanitizer_call(*(uintptr_t*)entry_sp)) return 0;
   ts.call_record = 0;
   if (check_enabled(wire::kUnsafeCall)) {
     const ActiveHandler& h = ts.active[(ts.depth < kMaxHandlerDepth ? ts.depth : kMaxHandlerDepth) - 1];

@@ -7,6 +7,8 @@
 #include "preload/inject.h"
 #include "preload/interpose.h"
 #include "preload/recorder.h"
+#include "preload/sanitizer.h"
+#include "preload/stack.h"
 #include "preload/sys.h"
 
 namespace sigstorm {
@@ -29,7 +31,61 @@ bool alive(const ActiveHandler& h, uintptr_t sp) {
   return sp < h.frame_sp;
 }
 
+int32_t record_in_handler(const ThreadState& ts, Observation& f) {
+  const ActiveHandler& h = ts.active[(ts.depth < kMaxHandlerDepth ? ts.depth : kMaxHandlerDepth) - 1];
+  f.sig = h.sig;
+  f.handler = h.handler;
+  return record(f);
+}
+
+// A call that reached the shim, or the sanitizer's allocator, through one
+// of the sanitizer's interceptors (preload/sanitizer.h): the finding names
+// the outermost interceptor, the function the program called (printf, not
+// the vprintf TSan's printf calls), and its stack starts at the program's
+// call. `id`: what to name when no interceptor is known by name.
+void record_below_interceptor(ThreadState& ts, int id) {
+  RawStack raw;
+  raw.n = 1;
+  raw.flags[0] = 0;
+  ts.in_shim++;
+  capture_stack(&raw, 0);
+  ts.in_shim--;
+  uintptr_t start = 0;
+  if (raw.n >= 2 && drop_interceptor_frames(&raw, 1, &id, &start) && start) {
+    // Made inside another interceptor's call (gcc's TSan printf runs libc's
+    // vprintf, whose buffer is this malloc): that call's finding covers it.
+    if (inside_interceptor(raw, 1)) return;
+    raw.pc[0] = start;
+  } else {
+    // The walk did not reach the program's frames: the stack as it is.
+    for (uint32_t i = 1; i < raw.n; ++i) raw.pc[i - 1] = raw.pc[i], raw.flags[i - 1] = raw.flags[i];
+    raw.n = raw.n ? raw.n - 1 : 0;
+  }
+  if (allowed(id)) return;
+  Observation f{wire::kUnsafeCall};
+  f.fn = id;
+  f.site = start;
+  f.top = (void*)start;
+  f.stack = &raw;
+  record_in_handler(ts, f);
+}
+
 }  // namespace
+
+// The sanitizer's malloc/free hook (preload/sanitizer.cpp), inside its
+// allocator: the shim's own malloc is not the program's. Cheap when no
+// handler runs; never allocates.
+void sanitizer_allocator_call(int fallback_id) {
+  ThreadState& ts = t_state;
+  if (__builtin_expect(ts.depth == 0, 1) || ts.in_shim || ts.in_call) return;
+  leave_abandoned_handlers(current_sp(), nullptr);
+  if (ts.depth == 0 || !check_enabled(wire::kUnsafeCall)) return;
+  // Inside a call an audit stub checked (gcc's libasan malloc, or a
+  // strsignal calling it): that finding covers it.
+  if (ts.stub_sp && current_sp() < ts.stub_sp) return;
+  if (__builtin_expect(g_fuzz_cov != nullptr, 0)) fuzz_cover_call(ts, fallback_id);
+  record_below_interceptor(ts, fallback_id);
+}
 
 void leave_abandoned_handlers(uintptr_t sp, const sigset_t* mask) {
   ThreadState& ts = t_state;
@@ -76,15 +132,16 @@ CallScope::CallScope(int id, void* real_fn, void* caller, uint32_t chosen, CallF
     }
     if (ts.in_call == 0 && !in_stub_call) {
       ts.call_record = 0;
-      if (!allowed(id) && check_enabled(wire::kUnsafeCall)) {
-        const ActiveHandler& h = ts.active[(ts.depth < kMaxHandlerDepth ? ts.depth : kMaxHandlerDepth) - 1];
+      if (!check_enabled(wire::kUnsafeCall)) {
+        // off
+      } else if (__builtin_expect(sanitizer_interceptor((uintptr_t)caller, nullptr) >= 0, 0)) {
+        record_below_interceptor(ts, id);  // the program called the sanitizer's interceptor
+      } else if (!allowed(id)) {
         Observation f{wire::kUnsafeCall};
-        f.sig = h.sig;
         f.fn = id;
-        f.handler = h.handler;
         f.site = (uintptr_t)caller;
         f.top = real_fn;
-        ts.call_record = record(f);
+        ts.call_record = record_in_handler(ts, f);
       }
     } else if (!allowed(id)) {
       note_inner_call(ts.call_record, id);  // one finding: "strsignal, calls malloc"

@@ -25,7 +25,15 @@ struct SavedEnv {
   char run_file[1200];    // "SIGSTORM_RUN_FILE=..."
   char audit[1200];       // "LD_AUDIT=...", when it names libsigstorm-audit.so (audit_link.cpp)
   char tunables[512];     // "GLIBC_TUNABLES=..." with the static TLS the audit namespace needs
+  // The sanitizer runtime the CLI put before the shim in LD_PRELOAD (the
+  // shim took it out again: preload/sanitizer.cpp), and this executable:
+  // an exec of the same executable needs the runtime first again.
+  char preload_first[512];
+  unsigned long exe_dev, exe_ino;
 };
+// Does exec'ing PATH (or descriptor FD, when PATH is null) need
+// preload_first? Async-signal-safe: a stat.
+bool exec_needs_runtime(const char* path, int fd);
 extern SavedEnv g_env;
 
 }  // namespace sigstorm

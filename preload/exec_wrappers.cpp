@@ -45,9 +45,19 @@ int marked_exec(F&& run) {
   return r;
 }
 
+// A name execvp searches along PATH (no '/') is not looked at.
+bool self_exec(const char* file) {
+  for (const char* c = file; c && *c; ++c)
+    if (*c == '/') return exec_needs_runtime(file, -1);
+  return false;
+}
+
 // Marks = false for posix_spawn: it starts another process, this one goes on.
+// runtime: the image is this executable again, which needs the sanitizer
+// runtime the CLI put first in LD_PRELOAD (the shim took it out for
+// everything else the program runs).
 template <bool Marks = true, class F>
-int with_sigstorm_env(char* const* envp, F&& run_with) {
+int with_sigstorm_env(char* const* envp, F&& run_with, bool runtime = false) {
   auto run = [&](char* const* e) {
     if constexpr (Marks) return marked_exec([&] { return run_with(e); });
     else return run_with(e);
@@ -61,10 +71,15 @@ int with_sigstorm_env(char* const* envp, F&& run_with) {
     if (starts_with(envp[n], "LD_AUDIT=") && contains(envp[n], "libsigstorm-audit.so")) has_audit = true;
     if (starts_with(envp[n], "GLIBC_TUNABLES=")) has_tunables = true;
   }
-  if (has_run && has_preload && has_audit && has_tunables) return run(envp);
+  if (has_run && has_preload && has_audit && has_tunables && !runtime) return run(envp);
   char* fresh[n + 5];
   char preload[kPreloadMax];
   size_t len = append(preload, 0, sizeof preload, "LD_PRELOAD=");
+  if (runtime) {
+    len = append(preload, len, sizeof preload, g_env.preload_first);
+    len = append(preload, len, sizeof preload, ":");
+  }
+  const size_t head = len;
   len = append(preload, len, sizeof preload, g_env.shim_path);
   size_t k = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -74,7 +89,7 @@ int with_sigstorm_env(char* const* envp, F&& run_with) {
         len = append(preload, len, sizeof preload, ":");
         append(preload, len, sizeof preload, envp[i] + 11);
       } else {
-        append(preload, 0, sizeof preload, envp[i]);
+        append(preload, head, sizeof preload, envp[i] + 11);
       }
       continue;
     }
@@ -94,29 +109,29 @@ int with_sigstorm_env(char* const* envp, F&& run_with) {
 
 SIGSTORM_WRAPPER(int, execve, (const char* path, char* const argv[], char* const envp[])) {
   auto fn = real_fn(real::execve);
-  SIGSTORM_INTERCEPT(fn_execve, with_sigstorm_env(envp, [&](char* const* e) { return fn(path, argv, e); }));
+  SIGSTORM_INTERCEPT(fn_execve, with_sigstorm_env(envp, [&](char* const* e) { return fn(path, argv, e); }, self_exec(path)));
 }
 
 SIGSTORM_WRAPPER(int, execv, (const char* path, char* const argv[])) {
   auto fn = real_fn(real::execv);
   auto ve = real_fn(real::execve);
-  SIGSTORM_INTERCEPT(fn_execv, with_sigstorm_env(environ, [&](char* const* e) { return ve(path, argv, e); }));
+  SIGSTORM_INTERCEPT(fn_execv, with_sigstorm_env(environ, [&](char* const* e) { return ve(path, argv, e); }, self_exec(path)));
 }
 
 SIGSTORM_WRAPPER(int, execvp, (const char* file, char* const argv[])) {
   auto fn = real_fn(real::execvp);
   auto vpe = real_fn(real::execvpe);
-  SIGSTORM_INTERCEPT(fn_execvp, with_sigstorm_env(environ, [&](char* const* e) { return vpe(file, argv, e); }));
+  SIGSTORM_INTERCEPT(fn_execvp, with_sigstorm_env(environ, [&](char* const* e) { return vpe(file, argv, e); }, self_exec(file)));
 }
 
 SIGSTORM_WRAPPER(int, execvpe, (const char* file, char* const argv[], char* const envp[])) {
   auto fn = real_fn(real::execvpe);
-  SIGSTORM_INTERCEPT(fn_execvpe, with_sigstorm_env(envp, [&](char* const* e) { return fn(file, argv, e); }));
+  SIGSTORM_INTERCEPT(fn_execvpe, with_sigstorm_env(envp, [&](char* const* e) { return fn(file, argv, e); }, self_exec(file)));
 }
 
 SIGSTORM_WRAPPER(int, fexecve, (int fd, char* const argv[], char* const envp[])) {
   auto fn = real_fn(real::fexecve);
-  SIGSTORM_INTERCEPT(fn_fexecve, with_sigstorm_env(envp, [&](char* const* e) { return fn(fd, argv, e); }));
+  SIGSTORM_INTERCEPT(fn_fexecve, with_sigstorm_env(envp, [&](char* const* e) { return fn(fd, argv, e); }, exec_needs_runtime(nullptr, fd)));
 }
 
 // execl, execle, execlp: gather the arguments on the stack, then as above.
@@ -143,21 +158,21 @@ SIGSTORM_WRAPPER(int, execl, (const char* path, const char* arg, ...)) {
   SIGSTORM_GATHER_ARGS(arg, argv, envp, false)
   auto fn = real_fn(real::execl);
   auto ve = real_fn(real::execve);
-  SIGSTORM_INTERCEPT_REF(fn_execl, with_sigstorm_env(envp, [&](char* const* e) { return ve(path, (char* const*)argv, e); }));
+  SIGSTORM_INTERCEPT_REF(fn_execl, with_sigstorm_env(envp, [&](char* const* e) { return ve(path, (char* const*)argv, e); }, self_exec(path)));
 }
 
 SIGSTORM_WRAPPER(int, execle, (const char* path, const char* arg, ...)) {
   SIGSTORM_GATHER_ARGS(arg, argv, envp, true)
   auto fn = real_fn(real::execle);
   auto ve = real_fn(real::execve);
-  SIGSTORM_INTERCEPT_REF(fn_execle, with_sigstorm_env(envp, [&](char* const* e) { return ve(path, (char* const*)argv, e); }));
+  SIGSTORM_INTERCEPT_REF(fn_execle, with_sigstorm_env(envp, [&](char* const* e) { return ve(path, (char* const*)argv, e); }, self_exec(path)));
 }
 
 SIGSTORM_WRAPPER(int, execlp, (const char* file, const char* arg, ...)) {
   SIGSTORM_GATHER_ARGS(arg, argv, envp, false)
   auto fn = real_fn(real::execlp);
   auto vpe = real_fn(real::execvpe);
-  SIGSTORM_INTERCEPT_REF(fn_execlp, with_sigstorm_env(envp, [&](char* const* e) { return vpe(file, (char* const*)argv, e); }));
+  SIGSTORM_INTERCEPT_REF(fn_execlp, with_sigstorm_env(envp, [&](char* const* e) { return vpe(file, (char* const*)argv, e); }, self_exec(file)));
 }
 
 #define SIGSTORM_SPAWN(name)                                                                      \
@@ -166,7 +181,7 @@ SIGSTORM_WRAPPER(int, execlp, (const char* file, const char* arg, ...)) {
     auto fn = real_fn(real::name);                                                                \
     SIGSTORM_INTERCEPT(fn_##name, with_sigstorm_env<false>(envp, [&](char* const* e) {            \
                          return fn(pid, path, fa, attr, argv, e);                                 \
-                       }));                                                                       \
+                       }, self_exec(path)));                                                      \
   }
 SIGSTORM_SPAWN(posix_spawn)
 SIGSTORM_SPAWN(posix_spawnp)

@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <stddef.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -20,6 +21,7 @@
 #include "preload/handlers.h"
 #include "preload/inject.h"
 #include "preload/recorder.h"
+#include "preload/sanitizer.h"
 #include "preload/stack.h"
 #include "preload/startup.h"
 #include "preload/state.h"
@@ -164,6 +166,24 @@ void release_stale_slots() {
 
 std::atomic<int> g_checking{0};  // 0 not yet, 1 in progress, 2 started
 __thread bool t_starting __attribute__((tls_model("initial-exec")));
+// When the deferred step must wait for the constructor's end. Sanitizers
+// start on their first interceptor call and install their handlers then,
+// from where loading libunwind fails: clang's MSan starts at the
+// constructor's dladdr, and libunwind's pipe2 runs MSan's interceptor during
+// MSan's own init, which aborts; under LD_AUDIT the dynamic linker itself
+// calls the program's calloc while it relocates ld.so (rtld-audit's
+// la_symbind needs the table it allocates), so ASan starts inside the
+// loader, where a dlopen crashes. The process is single-threaded there:
+// no signal can find a handler run before the constructor does the step.
+enum class Ctor { kNotYet, kRunning, kDone };
+Ctor g_ctor = Ctor::kNotYet;
+bool g_start_pending = false;
+bool start_must_wait() {
+  if (g_ctor == Ctor::kRunning) return true;
+  // Before the constructor: only while the loader maps the initial objects
+  // (a library constructor's handler, as on any program, starts it at once).
+  return g_ctor == Ctor::kNotYet && _r_debug.r_state != r_debug::RT_CONSISTENT;
+}
 
 void after_fork_child() {
   g_owner_pid = sys::getpid();
@@ -181,6 +201,7 @@ void after_fork_child() {
 // glibc passes constructors argc, argv and envp.
 __attribute__((constructor(101))) void sigstorm_init(int, char**, char** envp) {
   g_initial_env = envp;
+  g_ctor = Ctor::kRunning;
   // Under clang's ASan runtime libc's environ can still be unset here and,
   // with the shim's start-up deferred, stayed unset for the program too
   // (getenv found nothing): what the loader passed is what it would hold.
@@ -192,10 +213,19 @@ __attribute__((constructor(101))) void sigstorm_init(int, char**, char** envp) {
   if (dladdr((void*)&sigstorm_init, &self) && self.dli_fname)
     copy(g_env.shim_path, sizeof g_env.shim_path, self.dli_fname);
   map_run_file();
+  // Under a sanitizer the deferred step runs now: loading libunwind from the
+  // sigaction wrapper, below the sanitizer's sigaction interceptor, crashed.
+  // The shim's own work (a failed dlsym allocates its message): neither
+  // checked nor a call: point, as in the deferred step.
+  t_state.in_shim++;
+  const bool sanitized = sanitizer_init();
+  t_state.in_shim--;
   if (g_run && (g_run->config.flags & wire::kNoFollowChildren)) stop_following();
   process_start();
   release_stale_slots();
   pthread_atfork(nullptr, nullptr, after_fork_child);
+  g_ctor = Ctor::kDone;
+  if (g_start_pending || (sanitized && g_run)) start_checking();
   default_action_init();  // SIGPIPE's catcher: inherited by a fork server's copies
   // `sigstorm fuzz`: the runs' copies return from here. The server does the
   // deferred step's loading first (no thread: a thread would stop the fork
@@ -217,6 +247,10 @@ bool checking_started() { return g_checking.load(std::memory_order_acquire) == 2
 // dlsym and dlopen are safe here as they never are in a handler.
 void start_checking() {
   if (__builtin_expect(checking_started(), 1) || t_starting) return;
+  if (start_must_wait()) {
+    g_start_pending = true;
+    return;
+  }
   int expected = 0;
   if (!g_checking.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
     while (g_checking.load(std::memory_order_acquire) == 1) sys::cpu_relax();

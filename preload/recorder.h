@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "inject/wire/record_format.h"
+#include "preload/stack.h"
 
 namespace sigstorm {
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 
@@ -47,6 +48,10 @@ inline long openat(int dirfd, const char* path, int flags, int mode = 0) {
   return call6(SYS_openat, dirfd, (long)path, flags, mode);
 }
 inline long close(int fd) { return call6(SYS_close, fd); }
+// stat(2) of PATH (AT_EMPTY_PATH with "" and a descriptor: fstat).
+inline long fstatat(int dirfd, const char* path, struct stat* st, int flags) {
+  return call6(SYS_newfstatat, dirfd, (long)path, (long)st, flags);
+}
 inline long readlink(const char* path, char* buf, size_t n) {
   return call6(SYS_readlinkat, -100 /* AT_FDCWD */, (long)path, (long)buf, (long)n);
 }

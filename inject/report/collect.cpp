@@ -47,6 +47,42 @@ std::string source_name(std::string_view symbol) {
   return demangle(symbol);
 }
 
+// ThreadSanitizer and MemorySanitizer install their own signal handler and
+// call the program's from it (TSan at once, or deferred to a point where
+// that is safe): the handler the shim saw is the sanitizer's. The program's
+// is the frame the sanitizer's handler called (through TSan's
+// CallUserSignalHandler), in the finding's stack.
+bool sanitizer_handler_name(const std::string& name) {
+  for (std::string_view ours : {"sighandler(int, __sanitizer::", "rtl_sighandler(", "rtl_sigaction(",
+                                "SignalHandler(int)", "SignalAction(int, void*, void*)"})
+    if (name.rfind(ours, 0) == 0) return true;
+  return false;
+}
+
+// Returns the sanitizer's handler it replaced. The program's is named at
+// its entry, as any handler (the frame is where it made the call).
+std::optional<StackFrame> unwrap_sanitizer_handler(Finding& f, Symbolizer& symbolizer) {
+  if (!f.handler_frame || !f.handler_frame->module || !f.handler_frame->function ||
+      !sanitizer_handler_name(*f.handler_frame->function))
+    return std::nullopt;
+  for (size_t k = f.stack.size(); k-- > 2;) {
+    const StackFrame& fr = f.stack[k];
+    if (fr.module != f.handler_frame->module || fr.function != f.handler_frame->function) continue;
+    size_t user = k - 1;
+    if (f.stack[user].function && f.stack[user].function->find("CallUserSignalHandler") != std::string::npos) --user;
+    if (user == 0 || f.stack[user].signal_frame) return std::nullopt;  // frame 0: the called function
+    std::optional<StackFrame> theirs = f.handler_frame;
+    f.handler_frame = f.stack[user];
+    const StackFrame& at = f.stack[user];
+    if (at.module && at.offset > 0)
+      if (auto entry = symbolizer.function_entry(*at.module, at.offset - 1))  // a return address
+        f.handler_frame = symbolizer.frame(at.module, wire::Frame{.offset = *entry, .module = 0, .flags = 0});
+    f.handler = f.handler_frame->function;
+    return theirs;
+  }
+  return std::nullopt;
+}
+
 // How a handler is named in messages: its function, else where it is.
 std::string handler_text(const std::optional<StackFrame>& h) {
   if (!h) return "<unknown>";
@@ -339,6 +375,8 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer, const Process
 
   // Findings, merged by (kind, function, handler site).
   std::map<MergeKey, size_t> index;
+  // (signal, the sanitizer's handler) -> the program's, as findings saw it.
+  std::map<std::tuple<std::string, std::optional<std::string>, uint64_t>, StackFrame> unwrapped;
   uint64_t ignored = 0;
   for (const wire::Record* rp : ready_records(header)) {
     const wire::Record& r = *rp;
@@ -363,6 +401,8 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer, const Process
     if (r.handler.module != 0 || r.handler.offset != 0) {
       f.handler_frame = symbolizer.frame(modules.path(r.handler.module), r.handler);
       f.handler = f.handler_frame->function;
+      if (auto theirs = unwrap_sanitizer_handler(f, symbolizer))
+        unwrapped.emplace(std::make_tuple(f.signal, theirs->module, theirs->offset), *f.handler_frame);
     }
     switch (kind) {
       case wire::kUnsafeCall: {
@@ -473,6 +513,15 @@ Report collect(const wire::Header& header, Symbolizer& symbolizer, const Process
   }
 
   collect_timeline(header, report, handler_of);
+  // A handler that ran as a sanitizer's: named as its findings name it.
+  for (HandlerStat& st : report.handlers) {
+    if (!st.handler_frame) continue;
+    const auto key = std::make_tuple(st.signal, st.handler_frame->module, st.handler_frame->offset);
+    if (auto u = unwrapped.find(key); u != unwrapped.end()) {
+      st.handler_frame = u->second;
+      st.handler = u->second.function;
+    }
+  }
 
   // The retry-loop guard of mode=eintr specs without when=, p= or max=.
   for (uint32_t i = 0; i < ninj; ++i) {

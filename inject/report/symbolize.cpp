@@ -202,6 +202,17 @@ Symbol Symbolizer::symbolize(const std::string& path, uint64_t offset) {
   return sym;
 }
 
+std::optional<uint64_t> Symbolizer::function_entry(const std::string& path, uint64_t offset) {
+  const auto vaddr = file_offset_to_vaddr(path, offset);
+  if (!vaddr) return std::nullopt;
+  Module* m = module(path);
+  GElf_Off off = 0;
+  GElf_Sym elfsym;
+  if (!dwfl_module_addrinfo(m->mod, *vaddr + m->bias, &off, &elfsym, nullptr, nullptr, nullptr) || off > offset)
+    return std::nullopt;
+  return offset - off;  // in the same segment: a function does not span two
+}
+
 StackFrame Symbolizer::frame(const std::optional<std::string>& module, const wire::Frame& f) {
   StackFrame out;
   out.offset = f.offset;

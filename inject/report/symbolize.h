@@ -51,6 +51,10 @@ class Symbolizer {
   // PT_LOAD program headers; nullopt when no segment holds it.
   std::optional<uint64_t> file_offset_to_vaddr(const std::string& module, uint64_t offset);
 
+  // The file offset of the entry of the function holding FILE offset
+  // `offset` (from the symbol table); nullopt when no symbol holds it.
+  std::optional<uint64_t> function_entry(const std::string& module, uint64_t offset);
+
   // A run-file frame: `module` is the module's path (nullopt for module 0,
   // whose offset is an absolute address). kFrameCallsite frames are looked
   // up at offset - 1; kFrameSignal frames are marked signal_frame.

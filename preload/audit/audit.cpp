@@ -61,6 +61,32 @@ constexpr std::string_view kNeverStubbed[] = {
     "sigsetjmp", "vfork",
 };
 
+// The calls a sanitizer's instrumentation makes into its runtime
+// (__asan_handle_no_return before a longjmp, __tsan_read4 on every load,
+// __ubsan_handle_* on undefined behaviour) and its interface: the compiler's,
+// not the handler's author's.
+constexpr std::string_view kSanitizerPrefixes[] = {
+    "__asan_", "__tsan_", "__msan_", "__ubsan_", "__lsan_", "__hwasan_", "__sanitizer_", "__sancov_",
+};
+
+bool sanitizer_interface(std::string_view name) {
+  for (std::string_view p : kSanitizerPrefixes)
+    if (name.substr(0, p.size()) == p) return true;
+  return false;
+}
+
+// The functions the shim interposes (inject/wire/functions.def).
+constexpr std::string_view kInterposed[] = {
+#define SIGSTORM_FN(name, ...) #name,
+#include "inject/wire/functions.def"
+};
+
+bool is_sanitizer_runtime(const char* path) {
+  for (const char* lib : {"/libasan.so", "/libtsan.so", "/libubsan.so", "/liblsan.so", "/libhwasan.so"})
+    if (strstr(path, lib)) return true;
+  return false;
+}
+
 template <size_t N>
 bool among(const std::string_view (&list)[N], std::string_view name) {
   for (std::string_view n : list)
@@ -84,6 +110,16 @@ std::atomic<uint32_t> g_count{0};
 bool g_enabled = false;
 uint32_t g_policy = sigstorm::wire::kPolicyPosix;
 uintptr_t g_shim = 0;  // the shim's cookie
+// Cookies of the sanitizer runtimes loaded (gcc's: libasan.so.8 with
+// libubsan.so.1, or libtsan.so.2), set by la_objopen before any binding.
+constexpr int kMaxRuntimes = 4;
+uintptr_t g_runtimes[kMaxRuntimes] = {};
+
+bool binds_to_runtime(uintptr_t defcook) {
+  for (uintptr_t c : g_runtimes)
+    if (c && c == defcook) return true;
+  return false;
+}
 
 void* map_anon(size_t n) {
   void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -273,6 +309,18 @@ SIGSTORM_AUDIT_EXPORT unsigned la_objopen(struct link_map* map, Lmid_t lmid, uin
   // the vDSO are not the program's calls.
   if (strstr(name, "/ld-linux") || strstr(name, "linux-vdso") || strstr(name, "linux-gate")) return LA_FLG_BINDFROM;
   if (!g_enabled) return 0;
+  // A sanitizer's shared runtime (gcc's libasan.so.8, libubsan.so.1): the
+  // program's calls into its interceptors are checked as any call; its own
+  // calls, and the pointers it gets from dlsym(RTLD_NEXT) for them, are not
+  // the program's.
+  if (is_sanitizer_runtime(name)) {
+    for (uintptr_t& c : g_runtimes)
+      if (!c) {
+        c = *cookie;
+        break;
+      }
+    return LA_FLG_BINDTO;
+  }
   return LA_FLG_BINDFROM | LA_FLG_BINDTO;
 }
 
@@ -293,7 +341,19 @@ SIGSTORM_AUDIT_EXPORT uintptr_t la_symbind64(Elf64_Sym* sym, unsigned int, uintp
     return target;
   }
   if (!g_enabled || *defcook == g_shim || *refcook == *defcook || g_shim == 0) return target;
+  // Only calls: glibc audits dlsym() results too, and a variable's address
+  // (gcc's LeakSanitizer reads libc's _thread_db_sizeof_pthread so) must
+  // stay the variable's.
+  const unsigned type = ELF64_ST_TYPE(sym->st_info);
+  if (type != STT_FUNC && type != STT_GNU_IFUNC) return target;
   const std::string_view name(symname);
-  if (sigstorm::wire::safe_under(name, (sigstorm::wire::Policy)g_policy) || among(kNeverStubbed, name)) return target;
+  if (sigstorm::wire::safe_under(name, (sigstorm::wire::Policy)g_policy) || among(kNeverStubbed, name) ||
+      sanitizer_interface(name))
+    return target;
+  // The runtime's interceptor of a function the shim interposes: the shim
+  // checks it there (preload/sanitizer.h), and no frame of ours stays below
+  // it, where the sanitizer's own report (TSan's signal-unsafe malloc) would
+  // show it.
+  if (binds_to_runtime(*defcook) && among(kInterposed, name)) return target;
   return stub_for(target, symname, *defcook, among(kTailOnly, name) ? sigstorm::wire::kAuditTail : sigstorm::wire::kAuditCall);
 }

@@ -45,6 +45,17 @@ int dlopen_case(const char* dir) {
   return 0;
 }
 
+// ---- a variable from dlsym(): glibc asks the auditor about it too ----
+int dlsym_data_case(const char* dir) {
+  void* h = dlopen((std::string(dir) + "/audit_plugin.so").c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!h) return 3;
+  const int* value = (const int*)dlsym(h, "plugin_value");
+  install((void (*)(int))dlsym(h, "plugin_handler"));  // a function: checked
+  raise(SIGUSR1);
+  say("value", value ? *value : -1);
+  return 0;
+}
+
 // ---- a function pointer from dlsym(): glibc lets the auditor bind it too ----
 using Strsignal = char* (*)(int);
 Strsignal g_strsignal = nullptr;
@@ -102,6 +113,7 @@ int main(int argc, char** argv) {
   if (argc < 2) return 2;
   const std::string mode = argv[1];
   if (mode == "dlopen") return dlopen_case(argc > 2 ? argv[2] : ".");
+  if (mode == "dlsym_data") return dlsym_data_case(argc > 2 ? argv[2] : ".");
   if (mode == "dlsym") {
     g_strsignal = (Strsignal)dlsym(RTLD_DEFAULT, "strsignal");
     install(dlsym_handler);
