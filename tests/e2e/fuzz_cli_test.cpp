@@ -301,13 +301,14 @@ TEST(FuzzForkServer, FallsBackToExecAndSaysWhy) {
   }
 }
 
-// Processes whose command line is `sleep 3600.417` (early_start's child).
-size_t sleepers() {
+// Processes whose command line is `sleep SECONDS` (early_start's child:
+// 3600.417 in hang mode, 3600.418 in slow mode).
+size_t sleepers(const std::string& seconds) {
   size_t n = 0;
   for (const auto& e : std::filesystem::directory_iterator("/proc")) {
     std::ifstream cmdline(e.path() / "cmdline");
     std::string text((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-    if (text.find(std::string("sleep\0" "3600.417", 14)) != std::string::npos) ++n;
+    if (text == "sleep" + std::string(1, '\0') + seconds + std::string(1, '\0')) ++n;
   }
   return n;
 }
@@ -325,7 +326,7 @@ TEST(FuzzForkServer, TimedOutCopyIsKilledWithItsDescendants) {
   std::smatch m;
   ASSERT_TRUE(std::regex_search(r.err, m, std::regex(R"(DONE .* timeouts: (\d+))"))) << r.err;
   EXPECT_GT(std::stoi(m[1]), 0) << "runs whose handler ran sleep past the timeout\n" << r.err;
-  EXPECT_EQ(sleepers(), 0u) << "children of timed-out runs were left running";
+  EXPECT_EQ(sleepers("3600.418"), 0u) << "children of timed-out runs were left running";
 }
 
 // A copy whose handler hangs is ended by the hang watchdog, with the child
@@ -341,5 +342,5 @@ TEST(FuzzForkServer, HungCopyIsKilledWithItsDescendants) {
   const auto kinds = error_kinds(r.err);
   ASSERT_FALSE(kinds.empty()) << r.err;
   EXPECT_EQ(kinds.front(), "handler-hang") << r.err;
-  EXPECT_EQ(sleepers(), 0u) << "children of hung runs were left running";
+  EXPECT_EQ(sleepers("3600.417"), 0u) << "children of hung runs were left running";
 }

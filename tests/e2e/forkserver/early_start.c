@@ -3,8 +3,9 @@
  * has an unsafe-call to find whether it forks copies or execs each run.
  *   hang     the handler spins instead, after main started a child
  *            process (sleep 3600.417) that must go with the run.
- *   slow     the handler only counts; once it ran, main starts that child
- *            and sleeps: the run outlives any per-run timeout. */
+ *   slow     the handler only counts; once it ran, main starts such a child
+ *            (sleep 3600.418: each test counts its own, the tests may run
+ *            at once) and sleeps: the run outlives any per-run timeout. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,7 +20,7 @@ static volatile sig_atomic_t handled;
 
 static void start_child(void) {
   if (fork() == 0) {
-    execlp("sleep", "sleep", "3600.417", (char*)NULL);
+    execlp("sleep", "sleep", slow ? "3600.418" : "3600.417", (char*)NULL);
     _exit(127);
   }
 }
