@@ -164,6 +164,21 @@ void release_stale_slots() {
   }
 }
 
+// This library's path, as the loader mapped it: the object whose segments
+// hold `data` (the constructor). dladdr would say the same after a walk of
+// the whole symbol table for the nearest symbol, which nobody reads here.
+int find_shim_path(struct dl_phdr_info* info, size_t, void* data) {
+  const uintptr_t at = (uintptr_t)data;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    const uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
+    if (ph.p_type != PT_LOAD || at < lo || at - lo >= ph.p_memsz) continue;
+    if (info->dlpi_name) copy(g_env.shim_path, sizeof g_env.shim_path, info->dlpi_name);
+    return 1;
+  }
+  return 0;
+}
+
 std::atomic<int> g_checking{0};  // 0 not yet, 1 in progress, 2 started
 __thread bool t_starting __attribute__((tls_model("initial-exec")));
 // When the deferred step must wait for the constructor's end. Sanitizers
@@ -209,9 +224,7 @@ __attribute__((constructor(101))) void sigstorm_init(int, char**, char** envp) {
   fork_server_early();
   g_owner_pid = sys::getpid();
   real::resolve_eager();
-  Dl_info self;
-  if (dladdr((void*)&sigstorm_init, &self) && self.dli_fname)
-    copy(g_env.shim_path, sizeof g_env.shim_path, self.dli_fname);
+  dl_iterate_phdr(find_shim_path, (void*)&sigstorm_init);
   map_run_file();
   // Under a sanitizer the deferred step runs now: loading libunwind from the
   // sigaction wrapper, below the sanitizer's sigaction interceptor, crashed.
@@ -233,6 +246,7 @@ __attribute__((constructor(101))) void sigstorm_init(int, char**, char** envp) {
   if (fork_server_pending()) {
     real::resolve_all();
     stack_init();
+    audit_prepare();
   }
   fork_server();
   inject_init();
@@ -262,6 +276,7 @@ void start_checking() {
   t_state.in_shim++;
   real::resolve_all();
   stack_init();
+  audit_prepare();
   install_probe();
   g_checking.store(2, std::memory_order_release);
   inject_checking_started();
