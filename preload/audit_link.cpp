@@ -72,7 +72,11 @@ void save_audit_env() {
   if (!g_env.audit[0]) g_env.tunables[0] = 0;
 }
 
-__attribute__((constructor(102))) void audit_attach() {
+}  // namespace
+
+// Part of the eager start-up (sigstorm_init calls it): before a fork
+// server's fork point, so that its copies inherit the link.
+void audit_attach() {
   save_audit_env();
   auto* link = (const wire::AuditLink*)sigstorm_audit_hook();
   if (!link || link->magic != wire::kAuditMagic || link->version != wire::kAuditVersion) return;
@@ -84,8 +88,6 @@ __attribute__((constructor(102))) void audit_attach() {
     g_link->running->store(t_state.depth > 0 ? 1 : 0, std::memory_order_relaxed);
   });
 }
-
-}  // namespace
 
 // CPUID is slow where it matters most (a virtual machine traps it: tens of
 // microseconds for the three), so only a process that gets as far as

@@ -240,6 +240,7 @@ __attribute__((constructor(101))) void sigstorm_init(int, char**, char** envp) {
   g_ctor = Ctor::kDone;
   if (g_start_pending || (sanitized && g_run)) start_checking();
   default_action_init();  // SIGPIPE's catcher: inherited by a fork server's copies
+  audit_attach();
   // `sigstorm fuzz`: the runs' copies return from here. The server does the
   // deferred step's loading first (no thread: a thread would stop the fork
   // server), so that no copy pays for libunwind in every run.
