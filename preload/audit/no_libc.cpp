@@ -1,5 +1,5 @@
 // The C library functions a compiler may call on its own (a struct copy, a
-// zeroed array, string_view's compare and length), for libsigstorm-audit.so,
+// zeroed array, string_view's compare, find and length), for libsigstorm-audit.so,
 // which links no C library: an auditor lives in its own link namespace, and
 // a libc there would be a second one mapped and relocated in every process.
 // Local (exports.map), so nothing outside the auditor binds to them. The empty asm in each
@@ -47,6 +47,9 @@ SIGSTORM_NO_LIBC int memcmp(const void* a, const void* b, size_t n) {
   }
   return 0;
 }
+
+// clang turns memcmp(...) == 0 into bcmp.
+SIGSTORM_NO_LIBC int bcmp(const void* a, const void* b, size_t n) { return memcmp(a, b, n); }
 
 SIGSTORM_NO_LIBC void* memchr(const void* p, int c, size_t n) {
   const unsigned char* s = (const unsigned char*)p;
