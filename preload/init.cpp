@@ -94,6 +94,9 @@ void map_run_file() {
     warn("cannot map the run file; findings of this process are lost");
     return;
   }
+  // No readahead (the file is sparse: a fault would bring in a window of
+  // zero pages around the one touched; inject/run/run_file.cpp says more).
+  sys::call6(SYS_madvise, addr, (long)wire::kFileSize, MADV_RANDOM);
   auto* run = (wire::Header*)addr;
   if (run->magic != wire::kMagic || run->version != wire::kVersion || run->header_size != sizeof(wire::Header)) {
     warn("the run file is from another sigstorm version; findings of this process are lost");
