@@ -187,7 +187,7 @@ __thread bool t_starting __attribute__((tls_model("initial-exec")));
 // When the deferred step must wait for the constructor's end. Sanitizers
 // start on their first interceptor call and install their handlers then,
 // from where loading libunwind fails: clang's MSan starts at the
-// constructor's dladdr, and libunwind's pipe2 runs MSan's interceptor during
+// constructor's dl_iterate_phdr, and libunwind's pipe2 runs MSan's interceptor during
 // MSan's own init, which aborts; under LD_AUDIT the dynamic linker itself
 // calls the program's calloc while it relocates ld.so (rtld-audit's
 // la_symbind needs the table it allocates), so ASan starts inside the
@@ -240,10 +240,10 @@ __attribute__((constructor(101))) void sigstorm_init(int, char**, char** envp) {
   process_start();
   release_stale_slots();
   pthread_atfork(nullptr, nullptr, after_fork_child);
+  audit_attach();  // before the deferred step, which makes the stubs' common path ready
   g_ctor = Ctor::kDone;
   if (g_start_pending || (sanitized && g_run)) start_checking();
   default_action_init();  // SIGPIPE's catcher: inherited by a fork server's copies
-  audit_attach();
   // `sigstorm fuzz`: the runs' copies return from here. The server does the
   // deferred step's loading first (no thread: a thread would stop the fork
   // server), so that no copy pays for libunwind in every run.

@@ -134,7 +134,7 @@ constexpr Import kImports[] = {
     // ---- start-up only ----
     {"dlsym", Use::StartUp, "resolve_all in the constructor (or an earlier constructor's first interposed call); libunwind's entry points in stack_init"},
     {"dlvsym", Use::StartUp, "resolve_all: the VERSIONED rows (pthread_cond_* at GLIBC_2.3.2)"},
-    {"dladdr", Use::StartUp, "sigstorm_init finds the shim's own path; sanitizer_init tells the shim's definitions from a sanitizer's"},
+    {"dladdr", Use::StartUp, "sanitizer_init tells the shim's definitions from a sanitizer's"},
     {"__sanitizer_install_malloc_and_free_hooks", Use::StartUp, "weak: defined only by a sanitizer runtime in the process; sanitizer_init installs the allocator hooks through it"},
     {"dladdr1", Use::StartUp, "sanitizer_init: the size of each sanitizer interceptor (RTLD_DL_SYMENT), to name the one a handler called"},
     {"dl_iterate_phdr", Use::StartUp, "sigstorm_init finds the shim's own path, stack_init its own text; takes the loader's lock"},
