@@ -38,6 +38,7 @@ static_assert(offsetof(ThreadState, stub_sp) == 24, "the stubs restore stub_sp a
 namespace {
 
 const wire::AuditLink* g_link = nullptr;
+bool sigstorm_audit_xsave_known = false;
 
 // The state XSAVE keeps (x87, SSE, AVX, AVX-512: every argument register
 // a variadic or vector call may use), sized by CPUID leaf 0xD.
@@ -71,11 +72,14 @@ void save_audit_env() {
   if (!g_env.audit[0]) g_env.tunables[0] = 0;
 }
 
-__attribute__((constructor(102))) void audit_attach() {
+}  // namespace
+
+// Part of the eager start-up (sigstorm_init calls it): before a fork
+// server's fork point, so that its copies inherit the link.
+void audit_attach() {
   save_audit_env();
   auto* link = (const wire::AuditLink*)sigstorm_audit_hook();
   if (!link || link->magic != wire::kAuditMagic || link->version != wire::kAuditVersion) return;
-  sigstorm_audit_xsave = xsave_area_size();
   sigstorm_audit_targets = link->targets;
   g_link = link;
   __atomic_store_n(link->common, (void*)&sigstorm_audit_common, __ATOMIC_RELEASE);
@@ -85,7 +89,16 @@ __attribute__((constructor(102))) void audit_attach() {
   });
 }
 
-}  // namespace
+// CPUID is slow where it matters most (a virtual machine traps it: tens of
+// microseconds for the three), so only a process that gets as far as
+// checking pays for it, before its first handler can reach a stub's
+// common path.
+void audit_prepare() {
+  if (g_link && !__atomic_load_n(&sigstorm_audit_xsave_known, __ATOMIC_ACQUIRE)) {
+    sigstorm_audit_xsave = xsave_area_size();
+    __atomic_store_n(&sigstorm_audit_xsave_known, true, __ATOMIC_RELEASE);
+  }
+}
 
 void audit_handler_running(int delta) {
   const wire::AuditLink* link = g_link;

@@ -37,7 +37,8 @@ struct ArmedTimer {
   uint32_t py_frames;
   wire::NoteFrame py[wire::kMaxFrames];
 };
-ArmedTimer g_timers[3];  // SIGALRM, SIGVTALRM, SIGPROF
+// constinit: all zero in .bss, no initializer writing it in every process.
+constinit ArmedTimer g_timers[3] = {};  // SIGALRM, SIGVTALRM, SIGPROF
 
 ArmedTimer* timer_of(int sig) {
   switch (sig) {

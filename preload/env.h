@@ -24,7 +24,7 @@ struct SavedEnv {
   char shim_path[1024];   // this library, as the loader mapped it
   char run_file[1200];    // "SIGSTORM_RUN_FILE=..."
   char audit[1200];       // "LD_AUDIT=...", when it names libsigstorm-audit.so (audit_link.cpp)
-  char tunables[512];     // "GLIBC_TUNABLES=..." with the static TLS the audit namespace needs
+  char tunables[512];     // "GLIBC_TUNABLES=..." with the static TLS preloading under LD_AUDIT needs
   // The sanitizer runtime the CLI put before the shim in LD_PRELOAD (the
   // shim took it out again: preload/sanitizer.cpp), and this executable:
   // an exec of the same executable needs the runtime first again.

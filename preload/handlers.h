@@ -81,6 +81,12 @@ void trampoline(int sig, siginfo_t* info, void* uc);
 // The function behind an audit stub (a handler the program got from
 // dlsym(), which the audit library bound to a stub), or fn itself.
 void* audit_unstub(void* fn);
+// Finds libsigstorm-audit.so's link (no auditor: none) and points its
+// stubs' common path at the shim's check.
+void audit_attach();
+// The audit stubs' common path made ready (the XSAVE area's size): the
+// deferred start-up, and a fork server before its copies.
+void audit_prepare();
 // A thread starts (+1) or ends (-1) running handlers: while none does, the
 // audit stubs jump straight to their functions.
 void audit_handler_running(int delta);

@@ -94,6 +94,9 @@ void map_run_file() {
     warn("cannot map the run file; findings of this process are lost");
     return;
   }
+  // No readahead (the file is sparse: a fault would bring in a window of
+  // zero pages around the one touched; inject/run/run_file.cpp says more).
+  sys::call6(SYS_madvise, addr, (long)wire::kFileSize, MADV_RANDOM);
   auto* run = (wire::Header*)addr;
   if (run->magic != wire::kMagic || run->version != wire::kVersion || run->header_size != sizeof(wire::Header)) {
     warn("the run file is from another sigstorm version; findings of this process are lost");
@@ -164,12 +167,27 @@ void release_stale_slots() {
   }
 }
 
+// This library's path, as the loader mapped it: the object whose segments
+// hold `data` (the constructor). dladdr would say the same after a walk of
+// the whole symbol table for the nearest symbol, which nobody reads here.
+int find_shim_path(struct dl_phdr_info* info, size_t, void* data) {
+  const uintptr_t at = (uintptr_t)data;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    const uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
+    if (ph.p_type != PT_LOAD || at < lo || at - lo >= ph.p_memsz) continue;
+    if (info->dlpi_name) copy(g_env.shim_path, sizeof g_env.shim_path, info->dlpi_name);
+    return 1;
+  }
+  return 0;
+}
+
 std::atomic<int> g_checking{0};  // 0 not yet, 1 in progress, 2 started
 __thread bool t_starting __attribute__((tls_model("initial-exec")));
 // When the deferred step must wait for the constructor's end. Sanitizers
 // start on their first interceptor call and install their handlers then,
 // from where loading libunwind fails: clang's MSan starts at the
-// constructor's dladdr, and libunwind's pipe2 runs MSan's interceptor during
+// constructor's dl_iterate_phdr, and libunwind's pipe2 runs MSan's interceptor during
 // MSan's own init, which aborts; under LD_AUDIT the dynamic linker itself
 // calls the program's calloc while it relocates ld.so (rtld-audit's
 // la_symbind needs the table it allocates), so ASan starts inside the
@@ -209,9 +227,7 @@ __attribute__((constructor(101))) void sigstorm_init(int, char**, char** envp) {
   fork_server_early();
   g_owner_pid = sys::getpid();
   real::resolve_eager();
-  Dl_info self;
-  if (dladdr((void*)&sigstorm_init, &self) && self.dli_fname)
-    copy(g_env.shim_path, sizeof g_env.shim_path, self.dli_fname);
+  dl_iterate_phdr(find_shim_path, (void*)&sigstorm_init);
   map_run_file();
   // Under a sanitizer the deferred step runs now: loading libunwind from the
   // sigaction wrapper, below the sanitizer's sigaction interceptor, crashed.
@@ -224,6 +240,7 @@ __attribute__((constructor(101))) void sigstorm_init(int, char**, char** envp) {
   process_start();
   release_stale_slots();
   pthread_atfork(nullptr, nullptr, after_fork_child);
+  audit_attach();  // before the deferred step, which makes the stubs' common path ready
   g_ctor = Ctor::kDone;
   if (g_start_pending || (sanitized && g_run)) start_checking();
   default_action_init();  // SIGPIPE's catcher: inherited by a fork server's copies
@@ -233,6 +250,7 @@ __attribute__((constructor(101))) void sigstorm_init(int, char**, char** envp) {
   if (fork_server_pending()) {
     real::resolve_all();
     stack_init();
+    audit_prepare();
   }
   fork_server();
   inject_init();
@@ -262,6 +280,7 @@ void start_checking() {
   t_state.in_shim++;
   real::resolve_all();
   stack_init();
+  audit_prepare();
   install_probe();
   g_checking.store(2, std::memory_order_release);
   inject_checking_started();

@@ -52,6 +52,11 @@ int find_own_text(struct dl_phdr_info* info, size_t, void* self) {
 bool in_shim_text(uintptr_t pc) { return pc >= g_text_lo && pc < g_text_hi; }
 
 void stack_init() {
+  // Once per process image: a fork server's copies find it done (and the
+  // calling thread's caches warm) by their parent.
+  static bool done = false;
+  if (done) return;
+  done = true;
   dl_iterate_phdr(find_own_text, (void*)&stack_init);
   // RTLD_LOCAL keeps libunwind's _Unwind_* out of the program's symbol
   // scope: C++ exceptions keep unwinding with libgcc_s.

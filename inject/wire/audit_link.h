@@ -1,5 +1,5 @@
-// The channel between libsigstorm-audit.so (LD_AUDIT, its own link namespace
-// and libc) and libsigstorm.so (LD_PRELOAD, the program's namespace). They
+// The channel between libsigstorm-audit.so (LD_AUDIT, its own link namespace,
+// no libc) and libsigstorm.so (LD_PRELOAD, the program's namespace). They
 // share the address space but no symbols: the shim calls its own exported
 // sigstorm_audit_hook(), the auditor redirects that one binding to a function
 // of its own, and the call returns this block. Plain data, no allocation.

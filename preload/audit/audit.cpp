@@ -6,17 +6,18 @@
 // as it was: no cost. Any other gets a stub (write_stub), and the shim
 // (preload/audit_link.cpp) does the rest.
 //
-// This library runs in its own link namespace with its own libc, before the
-// program's libc is even relocated; it allocates nothing from it but
-// mappings, and keeps no lock (lazy binding runs on any thread, also in a
-// signal handler).
+// This library runs in its own link namespace, before the program's libc is
+// even relocated, and links no C library at all (no DT_NEEDED): one there
+// would be a second libc mapped and relocated in every process of a run.
+// Its system calls are raw (preload/sys.h), the few functions the compiler
+// may call are its own (no_libc.cpp), and it reads its one variable from
+// /proc/self/environ. It allocates nothing but mappings, and keeps no lock
+// (lazy binding runs on any thread, also in a signal handler).
+#include <errno.h>
 #include <fcntl.h>
 #include <link.h>
 #include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <string_view>
@@ -24,6 +25,7 @@
 #include "inject/wire/audit_link.h"
 #include "inject/wire/record_format.h"
 #include "inject/wire/safe_list.h"
+#include "preload/sys.h"
 
 #define SIGSTORM_AUDIT_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -41,8 +43,23 @@ constexpr size_t kRunningOffset = 64;
 constexpr size_t kCodeOffset = 4096;
 constexpr size_t kTargetsOffset = kCodeOffset + kMaxStubs * kStubBytes;
 constexpr size_t kCodeSize = kTargetsOffset + kMaxStubs * sizeof(void*);
-constexpr uint32_t kHashSlots = 1u << 16;  // sparse pages: each slot touched may fault one in
+// The stubs' hash: generations of 1024, 2048, ... 65536 slots, each filled
+// to half before the next is used, so that a process with a few hundred
+// stubs touches one page of it. (One table sized for the largest program and
+// probed at random faults a page in at nearly every stub.)
+constexpr uint32_t kHashGenerations = 7;
+constexpr uint32_t kFirstGenerationSlots = 1024;
+constexpr uint32_t kHashSlots = kFirstGenerationSlots * ((1u << kHashGenerations) - 1);
 constexpr size_t kNameArena = 16u << 20;
+// The bookkeeping, in one mapping (one area to set up, copy at every fork
+// and tear down, not five): per stub its name, mode and defining object;
+// the hash; the names.
+constexpr size_t kNamesOffset = 0;
+constexpr size_t kModesOffset = kNamesOffset + kMaxStubs * sizeof(char*);
+constexpr size_t kDefinedOffset = kModesOffset + kMaxStubs;
+constexpr size_t kHashOffset = kDefinedOffset + kMaxStubs * sizeof(uintptr_t);
+constexpr size_t kArenaOffset = kHashOffset + kHashSlots * sizeof(uint32_t);
+constexpr size_t kBookkeepingSize = kArenaOffset + kNameArena;
 
 // Functions that must see their real caller or stack, never a frame of ours:
 // checked, then jumped to (AuditMode kAuditTail). Their reasons: dlopen,
@@ -83,7 +100,7 @@ constexpr std::string_view kInterposed[] = {
 
 bool is_sanitizer_runtime(const char* path) {
   for (const char* lib : {"/libasan.so", "/libtsan.so", "/libubsan.so", "/liblsan.so", "/libhwasan.so"})
-    if (strstr(path, lib)) return true;
+    if (std::string_view(path).find(lib) != std::string_view::npos) return true;
   return false;
 }
 
@@ -95,7 +112,6 @@ bool among(const std::string_view (&list)[N], std::string_view name) {
 }
 
 AuditLink g_link;
-void* g_common_passthrough_slot = nullptr;
 char* g_exec = nullptr;   // the stubs, as run
 char* g_write = nullptr;  // the same pages, as written
 void** g_targets = nullptr;
@@ -105,6 +121,8 @@ uintptr_t* g_defined_in = nullptr;  // per stub: the defining object's cookie (0
 std::atomic<uint32_t>* g_hash = nullptr;
 char* g_arena = nullptr;
 std::atomic<size_t> g_arena_used{0};
+std::atomic<uint32_t> g_generation_used[kHashGenerations];  // claims of each generation's half
+std::atomic<uint32_t> g_generations{1};                   // generations that may hold a stub
 std::atomic<uint32_t> g_count{0};
 
 bool g_enabled = false;
@@ -121,31 +139,74 @@ bool binds_to_runtime(uintptr_t defcook) {
   return false;
 }
 
+namespace sys = sigstorm::sys;
+
+size_t length(const char* s) { return __builtin_strlen(s); }
+bool same(const char* a, const char* b) {
+  while (*a && *a == *b) ++a, ++b;
+  return *a == *b;
+}
+bool contains(const char* s, const char* part) { return std::string_view(s).find(part) != std::string_view::npos; }
+
 void* map_anon(size_t n) {
-  void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  return p == MAP_FAILED ? nullptr : p;
+  const long p = sys::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p < 0 && p > -4096 ? nullptr : (void*)p;
+}
+
+// NAME's value as the process was started with it (what getenv would say
+// before anything ran), into out; false when it is not set or longer than cap.
+bool initial_env(const char* name, char* out, size_t cap) {
+  const long fd = sys::openat(AT_FDCWD, "/proc/self/environ", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const size_t n = length(name);
+  long at = 0;         // how much of "NAME=" this entry matched so far; -1: not it
+  size_t copied = 0;   // once matched: the value's bytes in out
+  bool found = false, done = false;
+  char buf[4096];
+  while (!done) {
+    const long got = sys::read((int)fd, buf, sizeof buf);
+    if (got == -EINTR) continue;
+    if (got <= 0) break;
+    for (long i = 0; i < got && !done; ++i) {
+      const char c = buf[i];
+      if (found) {
+        if (!c) done = true;
+        else if (copied + 1 < cap) out[copied++] = c;
+        else found = false, done = true;  // too long for a path: as if unset
+      } else if (!c) {
+        at = 0;
+      } else if (at >= 0) {
+        if ((size_t)at < n && c == name[at]) ++at;
+        else if ((size_t)at == n && c == '=') found = true;
+        else at = -1;
+      }
+    }
+  }
+  sys::close((int)fd);
+  if (found) out[copied] = 0;
+  return found && copied > 0;
 }
 
 // The unsafe-call check and the policy, from the run file's Config.
 bool read_config() {
-  const char* path = getenv(sigstorm::wire::kEnvRunFile);
-  if (!path || !*path) return false;
-  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  char path[4096];
+  if (!initial_env(sigstorm::wire::kEnvRunFile, path, sizeof path)) return false;
+  const long fd = sys::openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;  // a process that may not open it: the shim alone checks
   constexpr size_t kHead = offsetof(sigstorm::wire::Header, config) + sizeof(sigstorm::wire::Config);
   alignas(8) unsigned char head[kHead];
-  const bool ok = pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head;
-  close(fd);
+  const bool ok = sys::call6(SYS_pread64, fd, (long)head, (long)sizeof head, 0) == (long)sizeof head;
+  sys::close((int)fd);
   if (!ok) return false;
   uint32_t magic, version, size;
-  memcpy(&magic, head + offsetof(sigstorm::wire::Header, magic), 4);
-  memcpy(&version, head + offsetof(sigstorm::wire::Header, version), 4);
-  memcpy(&size, head + offsetof(sigstorm::wire::Header, header_size), 4);
+  __builtin_memcpy(&magic, head + offsetof(sigstorm::wire::Header, magic), 4);
+  __builtin_memcpy(&version, head + offsetof(sigstorm::wire::Header, version), 4);
+  __builtin_memcpy(&size, head + offsetof(sigstorm::wire::Header, header_size), 4);
   if (magic != sigstorm::wire::kMagic || version != sigstorm::wire::kVersion ||
       size != sizeof(sigstorm::wire::Header))
     return false;
   sigstorm::wire::Config cfg;
-  memcpy(&cfg, head + offsetof(sigstorm::wire::Header, config), sizeof cfg);
+  __builtin_memcpy(&cfg, head + offsetof(sigstorm::wire::Header, config), sizeof cfg);
   g_policy = cfg.policy;
   return (cfg.checks & sigstorm::wire::check_bit(sigstorm::wire::kUnsafeCall)) != 0;
 }
@@ -153,16 +214,16 @@ bool read_config() {
 // The stub pages are one memfd mapped twice: written through one view,
 // executed through the other (no page is ever writable and executable).
 bool map_stubs() {
-  const int fd = memfd_create("sigstorm-stubs", MFD_CLOEXEC);
+  const long fd = sys::call6(SYS_memfd_create, (long)"sigstorm-stubs", MFD_CLOEXEC);
   if (fd < 0) return false;
-  if (ftruncate(fd, kCodeSize) != 0) {
-    close(fd);
+  if (sys::call6(SYS_ftruncate, fd, (long)kCodeSize) != 0) {
+    sys::close((int)fd);
     return false;
   }
-  void* w = mmap(nullptr, kCodeSize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
-  void* x = mmap(nullptr, kCodeSize, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_NORESERVE, fd, 0);
-  close(fd);
-  if (w == MAP_FAILED || x == MAP_FAILED) return false;
+  const long w = sys::mmap(nullptr, kCodeSize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, (int)fd, 0);
+  const long x = sys::mmap(nullptr, kCodeSize, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_NORESERVE, (int)fd, 0);
+  sys::close((int)fd);
+  if ((w < 0 && w > -4096) || (x < 0 && x > -4096)) return false;
   g_write = (char*)w;
   g_exec = (char*)x;
   return true;
@@ -175,10 +236,10 @@ uint32_t hash_of(uintptr_t target, const char* name) {
 }
 
 const char* keep_name(const char* name) {
-  const size_t n = strlen(name) + 1;
+  const size_t n = length(name) + 1;
   const size_t at = g_arena_used.fetch_add(n, std::memory_order_relaxed);
   if (at + n > kNameArena) return nullptr;
-  memcpy(g_arena + at, name, n);
+  __builtin_memcpy(g_arena + at, name, n);
   return g_arena + at;
 }
 
@@ -191,18 +252,38 @@ void write_stub(uint32_t id) {
   int32_t r;
   w[0] = 0x83, w[1] = 0x3d;  // cmpl $0, rel32(%rip)
   r = rel(7, (intptr_t)g_exec + kRunningOffset);
-  memcpy(w + 2, &r, 4);
+  __builtin_memcpy(w + 2, &r, 4);
   w[6] = 0x00;
   w[7] = 0x75, w[8] = 0x06;  // jne +6
   w[9] = 0xff, w[10] = 0x25;  // jmp *rel32(%rip): this stub's target
   r = rel(15, (intptr_t)g_exec + kTargetsOffset + (intptr_t)id * 8);
-  memcpy(w + 11, &r, 4);
+  __builtin_memcpy(w + 11, &r, 4);
   w[15] = 0x41, w[16] = 0xbb;  // mov $id, %r11d
-  memcpy(w + 17, &id, 4);
+  __builtin_memcpy(w + 17, &id, 4);
   w[21] = 0xff, w[22] = 0x25;  // jmp *rel32(%rip): page 0's common slot
   r = rel(27, (intptr_t)g_exec);
-  memcpy(w + 23, &r, 4);
+  __builtin_memcpy(w + 23, &r, 4);
   for (size_t i = 27; i < kStubBytes; ++i) w[i] = 0xcc;  // never reached
+}
+
+std::atomic<uint32_t>* generation(uint32_t g) { return g_hash + kFirstGenerationSlots * ((1u << g) - 1); }
+
+// Stub `id` into the first generation with room; none left: it is simply
+// not shared.
+void remember(uint32_t id, uint32_t h) {
+  for (uint32_t g = 0; g < kHashGenerations; ++g) {
+    const uint32_t slots = kFirstGenerationSlots << g;
+    if (g_generation_used[g].fetch_add(1, std::memory_order_relaxed) >= slots / 2) continue;
+    uint32_t seen = g_generations.load(std::memory_order_relaxed);
+    while (seen < g + 1 && !g_generations.compare_exchange_weak(seen, g + 1, std::memory_order_acq_rel)) {
+    }
+    std::atomic<uint32_t>* table = generation(g);
+    for (uint32_t probe = 0; probe < slots; ++probe) {
+      uint32_t expected = 0;
+      if (table[(h + probe) & (slots - 1)].compare_exchange_strong(expected, id + 1, std::memory_order_acq_rel)) return;
+    }
+    return;
+  }
 }
 
 // One stub per (function, name, defining object), shared by every object
@@ -210,13 +291,17 @@ void write_stub(uint32_t id) {
 // may make two stubs, which is harmless.
 uintptr_t stub_for(uintptr_t target, const char* name, uintptr_t defined_in, uint8_t mode) {
   const uint32_t h = hash_of(target, name);
-  for (uint32_t probe = 0; probe < kHashSlots; ++probe) {
-    std::atomic<uint32_t>& slot = g_hash[(h + probe) & (kHashSlots - 1)];
-    const uint32_t v = slot.load(std::memory_order_acquire);
-    if (v == 0) break;
-    const uint32_t id = v - 1;
-    if ((uintptr_t)g_targets[id] == target && g_defined_in[id] == defined_in && strcmp(g_names[id], name) == 0)
-      return (uintptr_t)g_exec + kCodeOffset + (size_t)id * kStubBytes;
+  const uint32_t generations = g_generations.load(std::memory_order_acquire);
+  for (uint32_t g = 0; g < generations; ++g) {
+    std::atomic<uint32_t>* table = generation(g);
+    const uint32_t mask = (kFirstGenerationSlots << g) - 1;
+    for (uint32_t probe = 0; probe <= mask; ++probe) {
+      const uint32_t v = table[(h + probe) & mask].load(std::memory_order_acquire);
+      if (v == 0) break;
+      const uint32_t id = v - 1;
+      if ((uintptr_t)g_targets[id] == target && g_defined_in[id] == defined_in && same(g_names[id], name))
+        return (uintptr_t)g_exec + kCodeOffset + (size_t)id * kStubBytes;
+    }
   }
   const uint32_t id = g_count.load(std::memory_order_relaxed);
   if (id >= kMaxStubs) return target;  // full: this binding goes unchecked
@@ -232,17 +317,13 @@ uintptr_t stub_for(uintptr_t target, const char* name, uintptr_t defined_in, uin
   g_defined_in[mine] = defined_in;
   write_stub(mine);
   std::atomic_thread_fence(std::memory_order_release);
-  for (uint32_t probe = 0; probe < kHashSlots; ++probe) {
-    std::atomic<uint32_t>& slot = g_hash[(h + probe) & (kHashSlots - 1)];
-    uint32_t expected = 0;
-    if (slot.compare_exchange_strong(expected, mine + 1, std::memory_order_acq_rel)) break;
-  }
+  remember(mine, h);
   return (uintptr_t)g_exec + kCodeOffset + (size_t)mine * kStubBytes;
 }
 
 bool ends_with(const char* s, const char* suffix) {
-  const size_t a = strlen(s), b = strlen(suffix);
-  return a >= b && strcmp(s + a - b, suffix) == 0;
+  const size_t a = length(s), b = length(suffix);
+  return a >= b && same(s + a - b, suffix);
 }
 
 }  // namespace
@@ -271,17 +352,20 @@ SIGSTORM_AUDIT_EXPORT unsigned la_version(unsigned version) {
   g_enabled = read_config() && map_stubs();
   if (g_enabled) {
     g_targets = (void**)(g_write + kTargetsOffset);
-    g_names = (const char**)map_anon(kMaxStubs * sizeof(char*));
-    g_modes = (uint8_t*)map_anon(kMaxStubs);
-    g_defined_in = (uintptr_t*)map_anon(kMaxStubs * sizeof(uintptr_t));
-    g_hash = (std::atomic<uint32_t>*)map_anon(kHashSlots * sizeof(uint32_t));
-    g_arena = (char*)map_anon(kNameArena);
-    g_enabled = g_targets && g_names && g_modes && g_defined_in && g_hash && g_arena;
+    char* book = (char*)map_anon(kBookkeepingSize);
+    g_enabled = book != nullptr;
+    if (book) {
+      g_names = (const char**)(book + kNamesOffset);
+      g_modes = (uint8_t*)(book + kModesOffset);
+      g_defined_in = (uintptr_t*)(book + kDefinedOffset);
+      g_hash = (std::atomic<uint32_t>*)(book + kHashOffset);
+      g_arena = book + kArenaOffset;
+    }
   }
   if (g_enabled) {
     sigstorm_audit_passthrough_targets = g_targets;
     void* pass = (void*)&sigstorm_audit_passthrough;
-    memcpy(g_write, &pass, sizeof pass);
+    __builtin_memcpy(g_write, &pass, sizeof pass);
     g_link.magic = sigstorm::wire::kAuditMagic;
     g_link.version = sigstorm::wire::kAuditVersion;
     g_link.common = (void**)g_write;
@@ -307,7 +391,7 @@ SIGSTORM_AUDIT_EXPORT unsigned la_objopen(struct link_map* map, Lmid_t lmid, uin
   }
   // The dynamic linker's own exports (__tls_get_addr, _dl_find_object) and
   // the vDSO are not the program's calls.
-  if (strstr(name, "/ld-linux") || strstr(name, "linux-vdso") || strstr(name, "linux-gate")) return LA_FLG_BINDFROM;
+  if (contains(name, "/ld-linux") || contains(name, "linux-vdso") || contains(name, "linux-gate")) return LA_FLG_BINDFROM;
   if (!g_enabled) return 0;
   // A sanitizer's shared runtime (gcc's libasan.so.8, libubsan.so.1): the
   // program's calls into its interceptors are checked as any call; its own
@@ -337,7 +421,7 @@ SIGSTORM_AUDIT_EXPORT uintptr_t la_symbind64(Elf64_Sym* sym, unsigned int, uintp
                                              unsigned int*, const char* symname) {
   const uintptr_t target = sym->st_value;
   if (*refcook == g_shim) {
-    if (strcmp(symname, "sigstorm_audit_hook") == 0 && g_enabled) return (uintptr_t)&sigstorm_audit_link;
+    if (same(symname, "sigstorm_audit_hook") && g_enabled) return (uintptr_t)&sigstorm_audit_link;
     return target;
   }
   if (!g_enabled || *defcook == g_shim || *refcook == *defcook || g_shim == 0) return target;

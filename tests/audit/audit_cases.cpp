@@ -2,6 +2,10 @@
 // handler, raises it, and prints what the handler saw (key=value lines).
 // Linked with -z now: every binding is made at start-up (BIND_NOW).
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <link.h>
 #include <errno.h>
 #include <err.h>
 #include <pthread.h>
@@ -62,6 +66,54 @@ Strsignal g_strsignal = nullptr;
 
 void dlsym_handler(int sig) { g_seen = g_strsignal(sig) != nullptr; }
 
+// ---- the same function pointer from dlsym() before and after a few
+// thousand more stubs (every function libgio exports, asked by name; symbol
+// table read with libelf): the auditor's stub hash grows in generations, and
+// a lookup must find a stub made in any of them ----
+// a64l: neither interposed by the shim nor bound by anything at start-up,
+// so its stub is made by the ask below, after libgio's.
+using A64l = long (*)(const char*);
+A64l g_a64l = nullptr;
+
+void many_handler(int sig) { g_seen = g_strsignal(sig) != nullptr && g_a64l("/") == 1; }
+
+long ask_for_every_function(void* lib) {
+  struct link_map* map = nullptr;
+  if (!lib || dlinfo(lib, RTLD_DI_LINKMAP, &map) != 0 || !map) return 0;
+  const int fd = open(map->l_name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  elf_version(EV_CURRENT);
+  Elf* e = elf_begin(fd, ELF_C_READ, nullptr);
+  long asked = 0;
+  for (Elf_Scn* scn = e ? elf_nextscn(e, nullptr) : nullptr; scn; scn = elf_nextscn(e, scn)) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !sh.sh_entsize) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    for (size_t i = 1; data && i < sh.sh_size / sh.sh_entsize; ++i) {
+      GElf_Sym sym;
+      if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF) continue;
+      const char* name = elf_strptr(e, sh.sh_link, sym.st_name);
+      if (name && dlsym(lib, name)) ++asked;
+    }
+  }
+  if (e) elf_end(e);
+  close(fd);
+  return asked;
+}
+
+void many_case() {
+  void* first = dlsym(RTLD_DEFAULT, "strsignal");
+  const long asked = ask_for_every_function(dlopen("libgio-2.0.so.0", RTLD_NOW));
+  void* early = dlsym(RTLD_DEFAULT, "strsignal");
+  void* late = dlsym(RTLD_DEFAULT, "a64l");
+  say("asked_over_2000", asked > 2000);
+  say("same_early", first == early);
+  say("same_late", late == dlsym(RTLD_DEFAULT, "a64l"));
+  g_strsignal = (Strsignal)early;
+  g_a64l = (A64l)late;
+  install(many_handler);
+}
+
 // ---- an exception thrown by libstdc++ through a checked call ----
 void throw_handler(int) {
   try {
@@ -117,7 +169,8 @@ int main(int argc, char** argv) {
   if (mode == "dlsym") {
     g_strsignal = (Strsignal)dlsym(RTLD_DEFAULT, "strsignal");
     install(dlsym_handler);
-  } else if (mode == "throw") install(throw_handler);
+  } else if (mode == "many") many_case();
+  else if (mode == "throw") install(throw_handler);
   else if (mode == "variadic") install(variadic_handler);
   else if (mode == "errno") install(errno_handler);
   else if (mode == "thread_local") install(tls_handler);

@@ -165,6 +165,21 @@ TEST(AuditHardCases, AFunctionPointerFromDlsymIsCheckedToo) {
   EXPECT_EQ(unsafe_names(s), std::set<std::string>{"strsignal"}) << s.describe();
 }
 
+// dlsym() returns one stub per function however many the process has made
+// (here a few thousand more between two asks: every function libgio
+// exports): the stub hash's later generations are searched and filled, and
+// both stubs still check.
+TEST(AuditHardCases, DlsymGivesTheSameStubAfterThousandsMore) {
+  REQUIRE_SIGSTORM();
+  auto s = run_sigstorm({}, {target("audit_cases"), "many"});
+  ASSERT_TRUE(s.report_ok) << s.describe();
+  EXPECT_NE(s.result.out.find("asked_over_2000=1\n"), std::string::npos) << s.describe();
+  EXPECT_NE(s.result.out.find("same_early=1\n"), std::string::npos) << s.describe();
+  EXPECT_NE(s.result.out.find("same_late=1\n"), std::string::npos) << s.describe();
+  EXPECT_NE(s.result.out.find("seen=1\n"), std::string::npos) << s.describe();
+  EXPECT_EQ(unsafe_names(s), (std::set<std::string>{"a64l", "strsignal"})) << s.describe();
+}
+
 TEST(AuditHardCases, ExceptionThrownThroughACheckedCall) {
   REQUIRE_SIGSTORM();
   auto s = run_sigstorm({}, {target("audit_cases"), "throw"});

@@ -36,6 +36,9 @@
 #ifndef SIGSTORM_SHIM_PATH
 #error "tests/CMakeLists.txt defines SIGSTORM_SHIM_PATH as $<TARGET_FILE:sigstorm>"
 #endif
+#ifndef SIGSTORM_AUDIT_PATH
+#error "tests/CMakeLists.txt defines SIGSTORM_AUDIT_PATH as $<TARGET_FILE:sigstorm_audit>"
+#endif
 
 namespace sigstorm {
 namespace {
@@ -131,10 +134,10 @@ constexpr Import kImports[] = {
     // ---- start-up only ----
     {"dlsym", Use::StartUp, "resolve_all in the constructor (or an earlier constructor's first interposed call); libunwind's entry points in stack_init"},
     {"dlvsym", Use::StartUp, "resolve_all: the VERSIONED rows (pthread_cond_* at GLIBC_2.3.2)"},
-    {"dladdr", Use::StartUp, "sigstorm_init finds the shim's own path; sanitizer_init tells the shim's definitions from a sanitizer's"},
+    {"dladdr", Use::StartUp, "sanitizer_init tells the shim's definitions from a sanitizer's"},
     {"__sanitizer_install_malloc_and_free_hooks", Use::StartUp, "weak: defined only by a sanitizer runtime in the process; sanitizer_init installs the allocator hooks through it"},
     {"dladdr1", Use::StartUp, "sanitizer_init: the size of each sanitizer interceptor (RTLD_DL_SYMENT), to name the one a handler called"},
-    {"dl_iterate_phdr", Use::StartUp, "stack_init finds the shim's own text; takes the loader's lock"},
+    {"dl_iterate_phdr", Use::StartUp, "sigstorm_init finds the shim's own path, stack_init its own text; takes the loader's lock"},
     {"__register_atfork", Use::StartUp, "pthread_atfork (libc_nonshared.a) in sigstorm_init; allocates, locks"},
     {"pthread_create", Use::StartUp, "the timer thread: inject_init from the constructor or sigstorm_fuzz_attach/begin"},
     {"pthread_attr_init", Use::StartUp, "the timer thread's attributes (start_timer_thread)"},
@@ -496,6 +499,29 @@ TEST(ShimSymbols, NeedsOnlyPlainLibrariesAndHasNoTextrel) {
   EXPECT_FALSE(shim().textrel)
       << SIGSTORM_SHIM_PATH " has text relocations (DT_TEXTREL or DF_TEXTREL): some object was not "
          "built -fPIC, and the loader would have to write to the shim's code";
+}
+
+// libsigstorm-audit.so lives in a link namespace of its own: whatever it
+// needs is loaded a second time into every process of a run (a libc there
+// cost each process ~30 page faults and ~0.1 ms). So it needs nothing,
+// imports nothing, and shows the dynamic linker only the rtld-audit(7)
+// entry points (its own memcpy and friends stay local).
+TEST(AuditLibrarySymbols, NeedsNothingImportsNothingExportsTheAuditInterface) {
+  const ShimElf audit = read_elf(SIGSTORM_AUDIT_PATH);
+  ASSERT_TRUE(audit.error.empty()) << audit.error;
+  std::string needed;
+  for (const std::string& lib : audit.needed) needed += " " + lib;
+  EXPECT_TRUE(audit.needed.empty()) << SIGSTORM_AUDIT_PATH " has DT_NEEDED entries:" << needed;
+  std::set<std::string> imported, exports;
+  for (const DynSym& s : audit.syms) {
+    if (s.name.empty()) continue;
+    if (!s.defined) imported.insert(s.name);
+    else if (exported(s)) exports.insert(s.name);
+  }
+  EXPECT_TRUE(imported.empty()) << SIGSTORM_AUDIT_PATH " imports:" << join(imported);
+  const std::set<std::string> want = {"la_objclose", "la_objopen", "la_symbind64", "la_version"};
+  EXPECT_EQ(exports, want) << SIGSTORM_AUDIT_PATH " exports:" << join(exports);
+  EXPECT_FALSE(audit.textrel) << SIGSTORM_AUDIT_PATH " has text relocations";
 }
 
 }  // namespace
