@@ -136,10 +136,11 @@ std::vector<std::string> child_environment(const std::string& shim, const std::s
   const std::string auditor = program.takes_audit() ? audit_library(shim) : std::string();
   if (!auditor.empty()) env.push_back(aud + auditor + (audit.empty() ? "" : ":" + audit));
   else if (!audit.empty()) env.push_back(aud + audit);
-  // The audit namespace's libc takes static TLS from the surplus glibc keeps
-  // for dlopen (512 bytes by default): a preloaded library with initial-exec
-  // TLS (jemalloc: 2.6 KiB) would then fail to load. The program's own
-  // setting of the tunable wins.
+  // With an auditor the loader sets up static TLS before it maps the
+  // program's objects, so their initial-exec TLS comes out of the surplus
+  // glibc keeps for dlopen (512 bytes by default): a preloaded jemalloc
+  // (2.6 KiB) would fail to load ("cannot allocate memory in static TLS
+  // block"). The program's own setting of the tunable wins.
   if (!auditor.empty() && tunables.find(kStaticTlsTunable) == std::string::npos)
     tunables += (tunables.empty() ? "" : ":") + std::string(kStaticTlsTunable) + "=" +
                 std::to_string(kStaticTlsBytes + program.audit_tls_bytes());
