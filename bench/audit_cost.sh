@@ -23,11 +23,16 @@ with open('$work/lines', 'w') as f:
 head -c 4000000 /dev/urandom | base64 > "$work/blob"
 echo "import json, re, collections
 for _ in range(100000): json.dumps({'a': [1, 2, 3], 'b': re.sub('x', 'y', 'xax')})" > "$work/work.py"
+# Debian's interpreter itself: a python3 found first on PATH may be a
+# wrapper script (pyenv's starts a dozen processes), which would measure
+# start-up instead of library calls.
+python=/usr/bin/python3
+[ -x "$python" ] || python=python3
 repo=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
 workloads=(
   "sort|sort $work/lines"
   "gzip|gzip -c $work/blob"
-  "python3|python3 $work/work.py"
+  "python3|$python $work/work.py"
   "git|git -C $repo log --stat -n 300"
 )
 now() { date +%s%N; }
