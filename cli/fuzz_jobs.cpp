@@ -47,7 +47,7 @@ void FuzzJobs::set_jobs(size_t n) {
   while (jobs_.size() < n) {
     jobs_.push_back(std::make_unique<Job>(base_));
     Job& j = *jobs_.back();
-    j.env = child_environment(shim_, j.file.path(), sanitizer_);
+    j.env = child_environment(shim_, j.file.path(), sanitizer_, base_.checks);
     j.image = std::make_unique<ExecImage>(path_, argv_, j.env);
   }
 }

@@ -98,7 +98,7 @@ std::string preload_head(const std::string& shim, const std::string& first) {
 }
 
 std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file,
-                                           const Sanitizer& program) {
+                                           const Sanitizer& program, uint32_t checks) {
   std::vector<std::string> env;
   std::string preload, audit, tunables;
   bool has_tunables = false;
@@ -133,7 +133,8 @@ std::vector<std::string> child_environment(const std::string& shim, const std::s
   env.push_back(pre + preload_head(shim, program.preload_first()) + (preload.empty() ? "" : ":" + preload));
   // The unsafe-call check of every call into a shared object (preload/audit/):
   // first, the program's own auditors chained after it (rtld-audit(7)).
-  const std::string auditor = program.takes_audit() ? audit_library(shim) : std::string();
+  const bool calls_checked = (checks & wire::check_bit(wire::kUnsafeCall)) != 0;
+  const std::string auditor = program.takes_audit() && calls_checked ? audit_library(shim) : std::string();
   if (!auditor.empty()) env.push_back(aud + auditor + (audit.empty() ? "" : ":" + audit));
   else if (!audit.empty()) env.push_back(aud + audit);
   // With an auditor the loader sets up static TLS before it maps the

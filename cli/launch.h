@@ -27,10 +27,11 @@ std::string audit_library(const std::string& shim);
 // This process's environment with the shim first in LD_PRELOAD (after the
 // program's sanitizer runtime, where it must precede it), the audit library
 // first in LD_AUDIT (the program's own auditors after it; none for a program
-// whose runtime does not load with it: Sanitizer::takes_audit) and the run
-// file named.
+// whose runtime does not load with it: Sanitizer::takes_audit, nor when
+// `checks` leaves out unsafe-call: an auditor costs every process its
+// start-up, see bench/startup_cost) and the run file named.
 std::vector<std::string> child_environment(const std::string& shim, const std::string& run_file,
-                                           const Sanitizer& program = {});
+                                           const Sanitizer& program, uint32_t checks);
 // LD_PRELOAD's head: the sanitizer runtime that must come first (the
 // shim drops it again at start-up, so that the program's children do not
 // inherit it), then the shim.

@@ -72,7 +72,7 @@ int run(const Options& options) {
                                           .straggler_grace_ns = kStragglerGraceNs,
                                           .expect_exit_ns = config.expect_exit_ns,
                                           .exit_signals = config.exit_signals});
-  const ExecImage image(target.path, s.command, child_environment(target.shim, run_file.path(), target.sanitizer));
+  const ExecImage image(target.path, s.command, child_environment(target.shim, run_file.path(), target.sanitizer, config.checks));
   supervisor.start(image, target.program);
   // As ASan's log_path: the report goes to PATH.PID (the program's pid).
   if (!out && s.log_path) {

@@ -80,6 +80,23 @@ TEST(AuditCorpus, EveryUnsafeCallIsNamedAsTheHandlerCalledIt) {
   EXPECT_GE(safe, 20);
 }
 
+// The auditor costs every process its start-up: a run that does not check
+// unsafe-call does without it (and the run still checks what it was asked).
+TEST(AuditCorpus, NoAuditorWhenUnsafeCallIsNotChecked) {
+  REQUIRE_SIGSTORM();
+  auto with = run_sigstorm({}, {"/usr/bin/env"});
+  ASSERT_TRUE(with.report_ok) << with.describe();
+  EXPECT_NE(with.result.out.find("libsigstorm-audit.so"), std::string::npos) << with.result.out;
+  auto without = run_sigstorm({"--check", "errno-clobber,reentrancy"}, {"/usr/bin/env"});
+  ASSERT_TRUE(without.report_ok) << without.describe();
+  EXPECT_NE(without.result.out.find("SIGSTORM_RUN_FILE="), std::string::npos) << without.result.out;
+  EXPECT_EQ(without.result.out.find("LD_AUDIT="), std::string::npos) << without.result.out;
+  // The table's checks still run without it.
+  auto clobber = run_sigstorm({"--check", "errno-clobber"}, {target("errno_clobber")});
+  ASSERT_TRUE(clobber.report_ok) << clobber.describe();
+  EXPECT_FALSE(clobber.findings("errno-clobber").empty()) << clobber.describe();
+}
+
 TEST(AuditCorpus, CallsInsideTheCheckedCallAreListedInItsFinding) {
   REQUIRE_SIGSTORM();
   // opendir allocates its DIR with malloc (interposed): one finding, "calls malloc".
