@@ -11,7 +11,8 @@
 // would be a second libc mapped and relocated in every process of a run.
 // Its system calls are raw (preload/sys.h), the few functions the compiler
 // may call are its own (no_libc.cpp), and it reads its one variable from
-// /proc/self/environ. It allocates nothing but mappings, and keeps no lock
+// the environment the loader gives its constructor. It allocates nothing
+// but mappings, and keeps no lock
 // (lazy binding runs on any thread, also in a signal handler).
 #include <errno.h>
 #include <fcntl.h>
@@ -153,44 +154,34 @@ void* map_anon(size_t n) {
   return p < 0 && p > -4096 ? nullptr : (void*)p;
 }
 
-// NAME's value as the process was started with it (what getenv would say
-// before anything ran), into out; false when it is not set or longer than cap.
-bool initial_env(const char* name, char* out, size_t cap) {
-  const long fd = sys::openat(AT_FDCWD, "/proc/self/environ", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+// The loader runs an auditor's constructors, before la_version, with the
+// process's argc, argv and environment (rtld's dlmopen_doit): the variable
+// comes without three system calls on /proc, and also where /proc is not
+// mounted.
+char** g_envp = nullptr;
+__attribute__((constructor)) void take_environment(int, char**, char** envp) { g_envp = envp; }
+
+// NAME's value in envp into out; false when it is not set or longer than cap.
+bool env_value(char** envp, const char* name, char* out, size_t cap) {
   const size_t n = length(name);
-  long at = 0;         // how much of "NAME=" this entry matched so far; -1: not it
-  size_t copied = 0;   // once matched: the value's bytes in out
-  bool found = false, done = false;
-  char buf[4096];
-  while (!done) {
-    const long got = sys::read((int)fd, buf, sizeof buf);
-    if (got == -EINTR) continue;
-    if (got <= 0) break;
-    for (long i = 0; i < got && !done; ++i) {
-      const char c = buf[i];
-      if (found) {
-        if (!c) done = true;
-        else if (copied + 1 < cap) out[copied++] = c;
-        else found = false, done = true;  // too long for a path: as if unset
-      } else if (!c) {
-        at = 0;
-      } else if (at >= 0) {
-        if ((size_t)at < n && c == name[at]) ++at;
-        else if ((size_t)at == n && c == '=') found = true;
-        else at = -1;
-      }
-    }
+  for (char** e = envp; *e; ++e) {
+    const char* kv = *e;
+    size_t i = 0;
+    while (i < n && kv[i] == name[i]) ++i;
+    if (i != n || kv[n] != '=') continue;
+    const char* v = kv + n + 1;
+    const size_t len = length(v);
+    if (len == 0 || len + 1 > cap) return false;  // too long for a path: as if unset
+    __builtin_memcpy(out, v, len + 1);
+    return true;
   }
-  sys::close((int)fd);
-  if (found) out[copied] = 0;
-  return found && copied > 0;
+  return false;
 }
 
 // The unsafe-call check and the policy, from the run file's Config.
 bool read_config() {
   char path[4096];
-  if (!initial_env(sigstorm::wire::kEnvRunFile, path, sizeof path)) return false;
+  if (!g_envp || !env_value(g_envp, sigstorm::wire::kEnvRunFile, path, sizeof path)) return false;
   const long fd = sys::openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;  // a process that may not open it: the shim alone checks
   constexpr size_t kHead = offsetof(sigstorm::wire::Header, config) + sizeof(sigstorm::wire::Config);
