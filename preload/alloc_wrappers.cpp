@@ -3,13 +3,14 @@
 // and are never freed.
 #include <errno.h>
 
+#include "preload/cold_bss.h"
 #include "preload/interpose.h"
 
 using namespace sigstorm;
 
 namespace {
 
-alignas(64) char g_arena[64 * 1024];
+alignas(64) char g_arena[64 * 1024] SIGSTORM_COLD_BSS;
 std::atomic<size_t> g_arena_used{0};
 
 bool from_arena(const void* p) {

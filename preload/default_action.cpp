@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <ucontext.h>
 
+#include "preload/cold_bss.h"
 #include "preload/handlers.h"
 #include "preload/interpose.h"
 #include "preload/recorder.h"
@@ -38,7 +39,7 @@ struct ArmedTimer {
   wire::NoteFrame py[wire::kMaxFrames];
 };
 // constinit: all zero in .bss, no initializer writing it in every process.
-constinit ArmedTimer g_timers[3] = {};  // SIGALRM, SIGVTALRM, SIGPROF
+constinit ArmedTimer g_timers[3] SIGSTORM_COLD_BSS = {};  // SIGALRM, SIGVTALRM, SIGPROF
 
 ArmedTimer* timer_of(int sig) {
   switch (sig) {

@@ -15,6 +15,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
+#include "preload/cold_bss.h"
 #include "preload/bare.h"
 #include "preload/env.h"
 #include "preload/fork_server.h"
@@ -112,14 +113,14 @@ void map_run_file() {
 // it would have bare (LD_PRELOAD without the shim, no SIGSTORM_RUN_FILE),
 // and the exec wrappers put nothing back.
 void stop_following() {
-  static char preload[4096];
+  static char preload[4096] SIGSTORM_COLD_BSS;
   size_t out = 0;
   for (char** e = environ; e && *e; ++e) {
     char* kv = *e;
     if (__builtin_strncmp(kv, "SIGSTORM_RUN_FILE=", 18) == 0) continue;
     if (__builtin_strncmp(kv, "LD_AUDIT=", 9) == 0) {
       // The CLI put libsigstorm-audit.so first: keep what the program chained after it.
-      static char audit[4096];
+      static char audit[4096] SIGSTORM_COLD_BSS;
       const char* rest = kv + 9;
       while (*rest && *rest != ':') ++rest;
       if (!*rest || !rest[1]) continue;

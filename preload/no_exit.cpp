@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <sys/mman.h>
 
+#include "preload/cold_bss.h"
 #include "preload/handlers.h"
 #include "preload/recorder.h"
 #include "preload/state.h"
@@ -22,7 +23,7 @@ DumpThreads g_py_dump = nullptr;
 std::atomic<int> g_py_state{0};  // 0: not yet, 1: dumping, 2: dumped (C stacks no longer wanted)
 
 constexpr size_t kDumpMax = 60 * 1024;
-char g_dump[kDumpMax];
+char g_dump[kDumpMax] SIGSTORM_COLD_BSS;
 
 bool starts(const char* p, const char* end, const char* prefix) {
   for (; *prefix; ++p, ++prefix)

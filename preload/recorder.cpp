@@ -1,3 +1,4 @@
+#include "preload/cold_bss.h"
 #include "preload/recorder.h"
 
 #include <errno.h>
@@ -22,7 +23,7 @@ struct Slot {
   std::atomic<uint64_t> key;
   std::atomic<int32_t> index;
 };
-Slot g_merge[kSlots];
+Slot g_merge[kSlots] SIGSTORM_COLD_BSS;
 std::atomic<bool> g_merge_used{false};  // a slot was claimed: a fork child has some to forget
 
 uint64_t mix(uint64_t h, uint64_t v) {

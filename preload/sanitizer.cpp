@@ -1,3 +1,4 @@
+#include "preload/cold_bss.h"
 #include "preload/sanitizer.h"
 
 #include <dlfcn.h>
@@ -32,7 +33,7 @@ struct Range {
   int fn;
 };
 constexpr int kMaxRanges = kFnCount + 16;
-Range g_ranges[kMaxRanges];
+Range g_ranges[kMaxRanges] SIGSTORM_COLD_BSS;
 int g_nranges = 0;
 
 // operator new and delete: not rows of the table (the shim sees them as the

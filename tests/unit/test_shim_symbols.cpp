@@ -524,5 +524,34 @@ TEST(AuditLibrarySymbols, NeedsNothingImportsNothingExportsTheAuditInterface) {
   EXPECT_FALSE(audit.textrel) << SIGSTORM_AUDIT_PATH " has text relocations";
 }
 
+// The shim's small globals share a few pages of .bss: every page a
+// process's start-up writes is a fault, in every process of a run. A large
+// zero-initialized buffer declared without SIGSTORM_COLD_BSS
+// (preload/cold_bss.h) lands between them and spreads them out again.
+// (clang 14 cannot place such buffers; the product build is gcc's.)
+#if !defined(__clang__)
+TEST(ShimLayout, SmallGlobalsStayOnFewPages) {
+  ASSERT_NE(elf_version(EV_CURRENT), EV_NONE);
+  const int fd = ::open(SIGSTORM_SHIM_PATH, O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0) << SIGSTORM_SHIM_PATH;
+  Elf* e = elf_begin(fd, ELF_C_READ, nullptr);
+  ASSERT_NE(e, nullptr) << elf_errmsg(-1);
+  size_t shstrndx = 0;
+  ASSERT_EQ(elf_getshdrstrndx(e, &shstrndx), 0);
+  uint64_t bss = 0, lbss = 0;
+  for (Elf_Scn* scn = elf_nextscn(e, nullptr); scn; scn = elf_nextscn(e, scn)) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh)) continue;
+    const std::string_view name = elf_strptr(e, shstrndx, sh.sh_name);
+    if (name == ".bss") bss = sh.sh_size;
+    if (name == ".lbss") lbss = sh.sh_size;
+  }
+  elf_end(e);
+  ::close(fd);
+  EXPECT_LE(bss, 4u * 4096) << ".bss is " << bss << " bytes: a large zero-initialized buffer belongs in SIGSTORM_COLD_BSS";
+  EXPECT_GT(lbss, 64u * 1024) << "the cold buffers (the early arena, the dump buffer) are not in .lbss";
+}
+#endif
+
 }  // namespace
 }  // namespace sigstorm
