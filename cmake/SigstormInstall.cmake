@@ -127,14 +127,15 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# dpkg-shlibdeps finds libc6, libstdc++6, libgcc-s1, libdw1, libelf1 from the
-# ELF files; libunwind8 is dlopen()ed by the shim, so it is named here.
+# dpkg-shlibdeps finds libc6, libdw1, libelf1 from the ELF files (the CLI
+# links libstdc++ and libgcc statically: cli/CMakeLists.txt); libunwind8 is
+# dlopen()ed by the shim, so it is named here.
 find_program(SIGSTORM_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(SIGSTORM_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "libunwind8")
 else()
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.34), libstdc++6 (>= 12), libgcc-s1 (>= 3.0), libdw1 (>= 0.188), libelf1 (>= 0.188), libunwind8")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.34), libdw1 (>= 0.188), libelf1 (>= 0.188), libunwind8")
 endif()
 # Linking the harness (-ldw -lelf) needs the -dev packages; libFuzzer needs clang.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libdw-dev, libelf-dev, clang, libclang-rt-dev")
