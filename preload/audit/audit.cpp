@@ -7,7 +7,7 @@
 // (preload/audit_link.cpp) does the rest.
 //
 // The stubs a process ordinarily needs are made at build time, in this
-// library's own read-only text (the pool below); their targets, the running
+// library's own read-only text (stub_pool.cpp); their targets, the running
 // count and the common slot are in its .bss. A process pays for them only
 // the pages it touches, and nothing is mapped at start-up. Beyond the pool
 // (a program that binds more than kPoolStubs functions: a GTK application,
@@ -34,33 +34,24 @@
 #include "inject/wire/audit_link.h"
 #include "inject/wire/record_format.h"
 #include "inject/wire/safe_list.h"
+#include "preload/audit/stub_pool.h"
 #include "preload/sys.h"
 
 #define SIGSTORM_AUDIT_EXPORT extern "C" __attribute__((visibility("default")))
 
-// What every stub reads, in this library's .bss: the count of threads
-// running a handler, the slot of the common path, and per stub its target,
-// which the stub jumps through itself (one indirect branch per function, so
-// the CPU predicts each on its own). Written as plain data: no page is ever
-// writable and executable. The first two on lines of their own: `running`
+// What every stub reads (stub_pool.h), written as plain data: no page is
+// ever writable and executable. Each on a cache line of its own: `running`
 // is written at every handler's entry and exit.
 extern "C" {
 __attribute__((visibility("hidden"), aligned(64))) std::atomic<uint32_t> sigstorm_audit_running{0};
 __attribute__((visibility("hidden"), aligned(64))) void* sigstorm_audit_common_slot = nullptr;
-__attribute__((visibility("hidden"), aligned(64))) void* sigstorm_audit_stub_targets[1u << 18];
-extern __attribute__((visibility("hidden"))) char sigstorm_audit_pool[];  // the pool, below
 }
 
 namespace {
 
 using sigstorm::wire::AuditLink;
 
-constexpr uint32_t kMaxStubs = 1u << 18;
-// The pool: GLib command-line tools (gio, gsettings) make about 1,200
-// stubs, python3 and git about 50.
-#define SIGSTORM_AUDIT_POOL 4096
-#define SIGSTORM_AUDIT_STR2(x) #x
-#define SIGSTORM_AUDIT_STR(x) SIGSTORM_AUDIT_STR2(x)
+constexpr uint32_t kMaxStubs = SIGSTORM_AUDIT_MAX_STUBS;
 constexpr uint32_t kPoolStubs = SIGSTORM_AUDIT_POOL;
 constexpr size_t kStubBytes = 32;
 // An overflow stub is in a mapping anywhere in the address space: it names
@@ -164,8 +155,6 @@ bool binds_to_runtime(uintptr_t defcook) {
     if (c && c == defcook) return true;
   return false;
 }
-
-static_assert(sizeof sigstorm_audit_stub_targets / sizeof(void*) == kMaxStubs);
 
 namespace sys = sigstorm::sys;
 
@@ -274,7 +263,7 @@ uintptr_t stub_address(uint32_t id) {
   return g_overflow_exec.load(std::memory_order_relaxed) + (size_t)(id - kPoolStubs) * kOverflowBytes;
 }
 
-// An overflow stub, the pool's (below) with absolute addresses:
+// An overflow stub, the pool's (stub_pool.cpp) with absolute addresses:
 // movabs $running, %r11; cmpl $0, (%r11); jne 1f; movabs $&targets[id], %r11;
 // jmp *(%r11); 1: mov $id, %r11d; movabs $&common, %r10; jmp *(%r10)
 void write_overflow_stub(uint32_t id) {
@@ -375,30 +364,6 @@ sigstorm_audit_passthrough:
   leaq sigstorm_audit_stub_targets(%rip), %r10
   jmp *(%r10,%r11,8)
   .size sigstorm_audit_passthrough, .-sigstorm_audit_passthrough
-)");
-
-// The pool, made by the assembler: stub i is
-// `cmpl $0, running(%rip); jne 1f; jmp *targets+8*i(%rip); 1: mov $i, %r11d;
-// jmp *common(%rip)`, 27 bytes in 32 (int3 after), all rip-relative to this
-// library's own hidden data: no relocation, nothing written at load.
-__asm__(R"(
-  .text
-  .balign 4096
-  .hidden sigstorm_audit_pool
-  .type sigstorm_audit_pool, @function
-sigstorm_audit_pool:
-  .set sigstorm_audit_i, 0
-  .rept )" SIGSTORM_AUDIT_STR(SIGSTORM_AUDIT_POOL) R"(
-  cmpl $0, sigstorm_audit_running(%rip)
-  jne 1f
-  jmp *sigstorm_audit_stub_targets+8*sigstorm_audit_i(%rip)
-1:
-  movl $sigstorm_audit_i, %r11d
-  jmp *sigstorm_audit_common_slot(%rip)
-  .balign 32, 0xcc
-  .set sigstorm_audit_i, sigstorm_audit_i+1
-  .endr
-  .size sigstorm_audit_pool, .-sigstorm_audit_pool
 )");
 
 // The binding the shim's sigstorm_audit_hook() call is redirected to.
