@@ -83,9 +83,13 @@ void audit_attach() {
   sigstorm_audit_targets = link->targets;
   g_link = link;
   __atomic_store_n(link->common, (void*)&sigstorm_audit_common, __ATOMIC_RELEASE);
-  // A fork child has only the forking thread: only its handlers run.
+  // A fork child has only the forking thread: only its handlers run. The
+  // count is in the auditor's private .bss: written only when it changes,
+  // a child forked outside any handler (nearly all) copies no page for it.
   pthread_atfork(nullptr, nullptr, [] {
-    g_link->running->store(t_state.depth > 0 ? 1 : 0, std::memory_order_relaxed);
+    const uint32_t mine = t_state.depth > 0 ? 1 : 0;
+    if (g_link->running->load(std::memory_order_relaxed) != mine)
+      g_link->running->store(mine, std::memory_order_relaxed);
   });
 }
 
