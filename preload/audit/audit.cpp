@@ -3,7 +3,7 @@
 // every object of the program's namespace, at start-up (also BIND_NOW, since
 // glibc 2.35), on lazy binding and in dlopen()ed objects. A function the
 // policy allows, or one the shim interposes (which checks itself), is bound
-// as it was: no cost. Any other gets a stub (write_stub), and the shim
+// as it was: no cost. Any other gets a stub (stub_for), and the shim
 // (preload/audit_link.cpp) does the rest.
 //
 // The stubs a process ordinarily needs are made at build time, in this

@@ -194,6 +194,7 @@ TEST(AuditHardCases, DlsymGivesTheSameStubAfterThousandsMore) {
   EXPECT_NE(s.result.out.find("asked_over_4096=1\n"), std::string::npos) << s.describe();
   EXPECT_NE(s.result.out.find("early_in_pool=1\n"), std::string::npos) << s.describe();
   EXPECT_NE(s.result.out.find("late_in_overflow=1\n"), std::string::npos) << s.describe();
+  EXPECT_NE(s.result.out.find("late_runs=1\n"), std::string::npos) << s.describe();
   EXPECT_NE(s.result.out.find("same_early=1\n"), std::string::npos) << s.describe();
   EXPECT_NE(s.result.out.find("same_late=1\n"), std::string::npos) << s.describe();
   EXPECT_NE(s.result.out.find("seen=1\n"), std::string::npos) << s.describe();
