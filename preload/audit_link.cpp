@@ -83,9 +83,13 @@ void audit_attach() {
   sigstorm_audit_targets = link->targets;
   g_link = link;
   __atomic_store_n(link->common, (void*)&sigstorm_audit_common, __ATOMIC_RELEASE);
-  // A fork child has only the forking thread: only its handlers run.
+  // A fork child has only the forking thread: only its handlers run. The
+  // count is in the auditor's private .bss: written only when it changes,
+  // a child forked outside any handler (nearly all) copies no page for it.
   pthread_atfork(nullptr, nullptr, [] {
-    g_link->running->store(t_state.depth > 0 ? 1 : 0, std::memory_order_relaxed);
+    const uint32_t mine = t_state.depth > 0 ? 1 : 0;
+    if (g_link->running->load(std::memory_order_relaxed) != mine)
+      g_link->running->store(mine, std::memory_order_relaxed);
   });
 }
 
@@ -105,13 +109,24 @@ void audit_handler_running(int delta) {
   if (link) link->running->fetch_add((uint32_t)delta, std::memory_order_relaxed);
 }
 
+// The stub id at A, or -1: A is not the start of a stub (the pool is in
+// the auditor's text, between its other functions).
+static intptr_t stub_id(const wire::AuditLink* link, uintptr_t a) {
+  if (a >= link->first_stub && a < link->first_stub + (uintptr_t)link->pool_stubs * link->stub_bytes)
+    return (a - link->first_stub) % link->stub_bytes ? -1 : (intptr_t)((a - link->first_stub) / link->stub_bytes);
+  const uintptr_t over = link->overflow_stub->load(std::memory_order_acquire);
+  const uintptr_t span = (uintptr_t)(link->max_stubs - link->pool_stubs) * link->overflow_bytes;
+  if (!over || a < over || a >= over + span || (a - over) % link->overflow_bytes) return -1;
+  return (intptr_t)(link->pool_stubs + (a - over) / link->overflow_bytes);
+}
+
 void* audit_unstub(void* fn) {
   const wire::AuditLink* link = g_link;
-  const uintptr_t a = (uintptr_t)fn;
-  if (!link || a < link->first_stub) return fn;
-  const uintptr_t id = (a - link->first_stub) / link->stub_bytes;
-  if (id >= link->count->load(std::memory_order_acquire)) return fn;
-  return link->targets[id];
+  if (!link) return fn;
+  const intptr_t id = stub_id(link, (uintptr_t)fn);
+  if (id < 0 || (uint32_t)id >= link->count->load(std::memory_order_acquire)) return fn;
+  void* target = link->targets[id];
+  return target ? target : fn;
 }
 
 }  // namespace sigstorm

@@ -256,12 +256,14 @@ void check_shared_maps(Reason& why) {
         while (*path == ' ') ++path;
       }
       if (*run_file && __builtin_strcmp(path, run_file) == 0) continue;
-      // The audit library's stub table (preload/audit/) is a memfd mapped
-      // twice, writable and executable. Slots are written only as bindings
-      // are made: the server's before the fork, never again; a copy's later
-      // ones (a dlopen) only while it is the one copy running, and reused by
-      // the next copy only after it ended. Its handler count is a hint (a
-      // copy killed inside a handler leaves the slow path on, still exact).
+      // The audit library's overflow stubs (preload/audit/: the ones past
+      // the pool in its own text, in a process that made that many) are a
+      // memfd mapped twice, writable and executable. A stub's bytes depend
+      // only on its id and the auditor's addresses, the same in every copy,
+      // and are written only as bindings are made: the server's before the
+      // fork, never again; a copy's later ones (a dlopen) the same bytes
+      // the next copy would write. Their targets and the handler count are
+      // in the auditor's private .bss.
       if (__builtin_strncmp(path, "/memfd:sigstorm-stubs", sizeof "/memfd:sigstorm-stubs" - 1) == 0) continue;
       why.add("a shared writable mapping (").add(*path ? path : "anonymous").add(
           ") exists before the fork point (the copies would share it)");

@@ -103,8 +103,12 @@ bool is_system_frame(const StackFrame& f) {
   if (!f.module || system_module(f.module)) return true;
   const std::string& m = *f.module;
   if (m.rfind("/usr/libexec/", 0) == 0) return true;
+  // sigstorm's own: the shim, and the audit library's stubs (a signal can
+  // land on one), in its text or, past its pool, in its memfd.
+  if (m.rfind("/memfd:sigstorm-stubs", 0) == 0) return true;
   const size_t slash = m.rfind('/');
-  return m.compare(slash == std::string::npos ? 0 : slash + 1, std::string::npos, "libsigstorm.so") == 0;
+  const std::string_view base = std::string_view(m).substr(slash == std::string::npos ? 0 : slash + 1);
+  return base == "libsigstorm.so" || base == "libsigstorm-audit.so";
 }
 
 const StackFrame* program_call(const Finding& f) {

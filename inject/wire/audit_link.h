@@ -11,7 +11,7 @@
 namespace sigstorm::wire {
 
 constexpr uint32_t kAuditMagic = 0x41545347;  // "GSTA"
-constexpr uint32_t kAuditVersion = 2;
+constexpr uint32_t kAuditVersion = 3;
 
 // How a stub enters its function once the check has run (in a handler only).
 enum AuditMode : uint8_t {
@@ -24,20 +24,26 @@ enum AuditMode : uint8_t {
 // jmp *common`: while no thread of the process runs a handler, a load, a
 // branch and the function's own indirect jump. Before the shim attaches,
 // common passes straight through; the shim points it at its check and keeps
-// `running`.
+// `running`. The first pool_stubs are in the auditor's own text (made at
+// build time); the rest, if a process ever needs them, in a memfd it maps
+// at the first overflow (overflow_stub: 0 until then).
 struct AuditLink {
   uint32_t magic;
   uint32_t version;
-  void** common;             // the slot every stub jumps through (a writable view of it)
+  void** common;             // the slot every stub jumps through
   void* const* targets;      // per stub id: the function the binding resolved to
   const char* const* names;  // per stub id: the symbol as the calling object names it
   const uint8_t* modes;      // per stub id: AuditMode
-  std::atomic<uint32_t>* count;  // stubs made so far
+  std::atomic<uint32_t>* count;  // stub ids claimed so far
   std::atomic<uint32_t>* running;  // threads of the process inside a handler (the shim counts)
-  // Where stub `id` is: first_stub + id * stub_bytes (a function pointer
-  // dlsym() returned, which the dynamic linker also lets the auditor bind).
+  // Where stub `id` is (a function pointer dlsym() returned, which the
+  // dynamic linker also lets the auditor bind): first_stub + id * stub_bytes
+  // below pool_stubs, else *overflow_stub + (id - pool_stubs) * overflow_bytes.
   uintptr_t first_stub;
   uint32_t stub_bytes;
+  uint32_t pool_stubs;
+  const std::atomic<uintptr_t>* overflow_stub;
+  uint32_t overflow_bytes;
   uint32_t max_stubs;
 };
 

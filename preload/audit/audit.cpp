@@ -3,8 +3,16 @@
 // every object of the program's namespace, at start-up (also BIND_NOW, since
 // glibc 2.35), on lazy binding and in dlopen()ed objects. A function the
 // policy allows, or one the shim interposes (which checks itself), is bound
-// as it was: no cost. Any other gets a stub (write_stub), and the shim
+// as it was: no cost. Any other gets a stub (stub_for), and the shim
 // (preload/audit_link.cpp) does the rest.
+//
+// The stubs a process ordinarily needs are made at build time, in this
+// library's own read-only text (stub_pool.cpp); their targets, the running
+// count and the common slot are in its .bss. A process pays for them only
+// the pages it touches, and nothing is mapped at start-up. Beyond the pool
+// (a program that binds more than kPoolStubs functions: a GTK application,
+// a test asking dlsym() for every function of two big libraries), stubs are
+// written at run time into a memfd mapped twice (map_overflow).
 //
 // This library runs in its own link namespace, before the program's libc is
 // even relocated, and links no C library at all (no DT_NEEDED): one there
@@ -26,24 +34,30 @@
 #include "inject/wire/audit_link.h"
 #include "inject/wire/record_format.h"
 #include "inject/wire/safe_list.h"
+#include "preload/audit/stub_pool.h"
 #include "preload/sys.h"
 
 #define SIGSTORM_AUDIT_EXPORT extern "C" __attribute__((visibility("default")))
+
+// What every stub reads (stub_pool.h), written as plain data: no page is
+// ever writable and executable. Each on a cache line of its own: `running`
+// is written at every handler's entry and exit.
+extern "C" {
+__attribute__((visibility("hidden"), aligned(64))) std::atomic<uint32_t> sigstorm_audit_running{0};
+__attribute__((visibility("hidden"), aligned(64))) void* sigstorm_audit_common_slot = nullptr;
+}
 
 namespace {
 
 using sigstorm::wire::AuditLink;
 
-constexpr uint32_t kMaxStubs = 1u << 18;
+constexpr uint32_t kMaxStubs = SIGSTORM_AUDIT_MAX_STUBS;
+constexpr uint32_t kPoolStubs = SIGSTORM_AUDIT_POOL;
 constexpr size_t kStubBytes = 32;
-// The memfd: page 0 holds the `common` slot (offset 0) and the count of
-// threads running a handler (offset 64); then the stubs; then each stub's
-// target, which the stub jumps through itself (one indirect branch per
-// function, so the CPU predicts each on its own).
-constexpr size_t kRunningOffset = 64;
-constexpr size_t kCodeOffset = 4096;
-constexpr size_t kTargetsOffset = kCodeOffset + kMaxStubs * kStubBytes;
-constexpr size_t kCodeSize = kTargetsOffset + kMaxStubs * sizeof(void*);
+// An overflow stub is in a mapping anywhere in the address space: it names
+// what it reads by absolute address (movabs), so 64 bytes.
+constexpr size_t kOverflowBytes = 64;
+constexpr size_t kOverflowSize = (kMaxStubs - kPoolStubs) * kOverflowBytes;
 // The stubs' hash: generations of 1024, 2048, ... 65536 slots, each filled
 // to half before the next is used, so that a process with a few hundred
 // stubs touches one page of it. (One table sized for the largest program and
@@ -113,9 +127,11 @@ bool among(const std::string_view (&list)[N], std::string_view name) {
 }
 
 AuditLink g_link;
-char* g_exec = nullptr;   // the stubs, as run
-char* g_write = nullptr;  // the same pages, as written
-void** g_targets = nullptr;
+// The overflow memfd: 0 none yet, 1 being mapped (by the first binding past
+// the pool), 2 mapped, 3 could not be mapped.
+std::atomic<uint32_t> g_overflow_state{0};
+std::atomic<uintptr_t> g_overflow_exec{0};  // the overflow stubs, as run
+char* g_overflow_write = nullptr;           // the same pages, as written
 const char** g_names = nullptr;
 uint8_t* g_modes = nullptr;
 uintptr_t* g_defined_in = nullptr;  // per stub: the defining object's cookie (0: closed)
@@ -202,22 +218,30 @@ bool read_config() {
   return (cfg.checks & sigstorm::wire::check_bit(sigstorm::wire::kUnsafeCall)) != 0;
 }
 
-// The stub pages are one memfd mapped twice: written through one view,
-// executed through the other (no page is ever writable and executable).
-bool map_stubs() {
+// The overflow stub pages are one memfd mapped twice: written through one
+// view, executed through the other (no page is ever writable and
+// executable). Mapped by the first binding past the pool, which at start-up
+// is the only thread. Later (lazy binding runs on any thread, also in a
+// signal handler) a second thread that finds it being mapped does not wait:
+// its binding goes unchecked, as one past kMaxStubs does.
+bool map_overflow() {
+  uint32_t state = g_overflow_state.load(std::memory_order_acquire);
+  if (state == 2) return true;
+  if (state != 0 || !g_overflow_state.compare_exchange_strong(state, 1, std::memory_order_acq_rel)) return false;
+  long w = -1, x = -1;
   const long fd = sys::call6(SYS_memfd_create, (long)"sigstorm-stubs", MFD_CLOEXEC);
-  if (fd < 0) return false;
-  if (sys::call6(SYS_ftruncate, fd, (long)kCodeSize) != 0) {
-    sys::close((int)fd);
-    return false;
+  if (fd >= 0 && sys::call6(SYS_ftruncate, fd, (long)kOverflowSize) == 0) {
+    w = sys::mmap(nullptr, kOverflowSize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, (int)fd, 0);
+    x = sys::mmap(nullptr, kOverflowSize, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_NORESERVE, (int)fd, 0);
   }
-  const long w = sys::mmap(nullptr, kCodeSize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, (int)fd, 0);
-  const long x = sys::mmap(nullptr, kCodeSize, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_NORESERVE, (int)fd, 0);
-  sys::close((int)fd);
-  if ((w < 0 && w > -4096) || (x < 0 && x > -4096)) return false;
-  g_write = (char*)w;
-  g_exec = (char*)x;
-  return true;
+  if (fd >= 0) sys::close((int)fd);
+  const bool ok = !(w < 0 && w > -4096) && !(x < 0 && x > -4096);
+  if (ok) {
+    g_overflow_write = (char*)w;
+    g_overflow_exec.store((uintptr_t)x, std::memory_order_release);
+  }
+  g_overflow_state.store(ok ? 2 : 3, std::memory_order_release);
+  return ok;
 }
 
 uint32_t hash_of(uintptr_t target, const char* name) {
@@ -234,27 +258,33 @@ const char* keep_name(const char* name) {
   return g_arena + at;
 }
 
-// cmpl $0, running(%rip); jne 1f; jmp *target(%rip)
-// 1: mov $id, %r11d; jmp *common(%rip)
-void write_stub(uint32_t id) {
-  unsigned char* w = (unsigned char*)g_write + kCodeOffset + (size_t)id * kStubBytes;
-  const intptr_t at = (intptr_t)g_exec + kCodeOffset + (intptr_t)id * kStubBytes;
-  auto rel = [&](size_t end, intptr_t to) { return (int32_t)(to - (at + (intptr_t)end)); };
-  int32_t r;
-  w[0] = 0x83, w[1] = 0x3d;  // cmpl $0, rel32(%rip)
-  r = rel(7, (intptr_t)g_exec + kRunningOffset);
-  __builtin_memcpy(w + 2, &r, 4);
-  w[6] = 0x00;
-  w[7] = 0x75, w[8] = 0x06;  // jne +6
-  w[9] = 0xff, w[10] = 0x25;  // jmp *rel32(%rip): this stub's target
-  r = rel(15, (intptr_t)g_exec + kTargetsOffset + (intptr_t)id * 8);
-  __builtin_memcpy(w + 11, &r, 4);
-  w[15] = 0x41, w[16] = 0xbb;  // mov $id, %r11d
-  __builtin_memcpy(w + 17, &id, 4);
-  w[21] = 0xff, w[22] = 0x25;  // jmp *rel32(%rip): page 0's common slot
-  r = rel(27, (intptr_t)g_exec);
-  __builtin_memcpy(w + 23, &r, 4);
-  for (size_t i = 27; i < kStubBytes; ++i) w[i] = 0xcc;  // never reached
+uintptr_t stub_address(uint32_t id) {
+  if (id < kPoolStubs) return (uintptr_t)&sigstorm_audit_pool + (size_t)id * kStubBytes;
+  return g_overflow_exec.load(std::memory_order_relaxed) + (size_t)(id - kPoolStubs) * kOverflowBytes;
+}
+
+// An overflow stub, the pool's (stub_pool.cpp) with absolute addresses:
+// movabs $running, %r11; cmpl $0, (%r11); jne 1f; movabs $&targets[id], %r11;
+// jmp *(%r11); 1: mov $id, %r11d; movabs $&common, %r10; jmp *(%r10)
+void write_overflow_stub(uint32_t id) {
+  unsigned char* w = (unsigned char*)g_overflow_write + (size_t)(id - kPoolStubs) * kOverflowBytes;
+  auto abs64 = [&](size_t at, const void* p) {
+    const uint64_t v = (uint64_t)(uintptr_t)p;
+    __builtin_memcpy(w + at, &v, 8);
+  };
+  w[0] = 0x49, w[1] = 0xbb;  // movabs $imm64, %r11
+  abs64(2, &sigstorm_audit_running);
+  w[10] = 0x41, w[11] = 0x83, w[12] = 0x3b, w[13] = 0x00;  // cmpl $0, (%r11)
+  w[14] = 0x75, w[15] = 13;                                // jne +13
+  w[16] = 0x49, w[17] = 0xbb;                              // movabs $imm64, %r11
+  abs64(18, &sigstorm_audit_stub_targets[id]);
+  w[26] = 0x41, w[27] = 0xff, w[28] = 0x23;  // jmp *(%r11)
+  w[29] = 0x41, w[30] = 0xbb;                // mov $id, %r11d
+  __builtin_memcpy(w + 31, &id, 4);
+  w[35] = 0x49, w[36] = 0xba;  // movabs $imm64, %r10
+  abs64(37, &sigstorm_audit_common_slot);
+  w[45] = 0x41, w[46] = 0xff, w[47] = 0x22;                    // jmp *(%r10)
+  for (size_t i = 48; i < kOverflowBytes; ++i) w[i] = 0xcc;  // never reached
 }
 
 std::atomic<uint32_t>* generation(uint32_t g) { return g_hash + kFirstGenerationSlots * ((1u << g) - 1); }
@@ -290,8 +320,9 @@ uintptr_t stub_for(uintptr_t target, const char* name, uintptr_t defined_in, uin
       const uint32_t v = table[(h + probe) & mask].load(std::memory_order_acquire);
       if (v == 0) break;
       const uint32_t id = v - 1;
-      if ((uintptr_t)g_targets[id] == target && g_defined_in[id] == defined_in && same(g_names[id], name))
-        return (uintptr_t)g_exec + kCodeOffset + (size_t)id * kStubBytes;
+      if ((uintptr_t)sigstorm_audit_stub_targets[id] == target && g_defined_in[id] == defined_in &&
+          same(g_names[id], name))
+        return stub_address(id);
     }
   }
   const uint32_t id = g_count.load(std::memory_order_relaxed);
@@ -302,14 +333,16 @@ uintptr_t stub_for(uintptr_t target, const char* name, uintptr_t defined_in, uin
   while (!g_count.compare_exchange_weak(mine, mine + 1, std::memory_order_acq_rel)) {
     if (mine >= kMaxStubs) return target;
   }
-  g_targets[mine] = (void*)target;
+  // Past the pool: an id whose overflow could not be mapped stays unused.
+  if (mine >= kPoolStubs && !map_overflow()) return target;
+  sigstorm_audit_stub_targets[mine] = (void*)target;
   g_names[mine] = kept;
   g_modes[mine] = mode;
   g_defined_in[mine] = defined_in;
-  write_stub(mine);
+  if (mine >= kPoolStubs) write_overflow_stub(mine);
   std::atomic_thread_fence(std::memory_order_release);
   remember(mine, h);
-  return (uintptr_t)g_exec + kCodeOffset + (size_t)mine * kStubBytes;
+  return stub_address(mine);
 }
 
 bool ends_with(const char* s, const char* suffix) {
@@ -321,7 +354,6 @@ bool ends_with(const char* s, const char* suffix) {
 
 extern "C" {
 // Where stubs go until the shim attaches: straight to the function.
-__attribute__((visibility("hidden"))) void** sigstorm_audit_passthrough_targets = nullptr;
 void sigstorm_audit_passthrough();
 __asm__(R"(
   .text
@@ -329,7 +361,7 @@ __asm__(R"(
   .hidden sigstorm_audit_passthrough
   .type sigstorm_audit_passthrough, @function
 sigstorm_audit_passthrough:
-  movq sigstorm_audit_passthrough_targets(%rip), %r10
+  leaq sigstorm_audit_stub_targets(%rip), %r10
   jmp *(%r10,%r11,8)
   .size sigstorm_audit_passthrough, .-sigstorm_audit_passthrough
 )");
@@ -340,9 +372,8 @@ __attribute__((visibility("hidden"))) void* sigstorm_audit_link() { return &g_li
 
 SIGSTORM_AUDIT_EXPORT unsigned la_version(unsigned version) {
   if (version < 1) return 0;
-  g_enabled = read_config() && map_stubs();
+  g_enabled = read_config();
   if (g_enabled) {
-    g_targets = (void**)(g_write + kTargetsOffset);
     char* book = (char*)map_anon(kBookkeepingSize);
     g_enabled = book != nullptr;
     if (book) {
@@ -354,19 +385,20 @@ SIGSTORM_AUDIT_EXPORT unsigned la_version(unsigned version) {
     }
   }
   if (g_enabled) {
-    sigstorm_audit_passthrough_targets = g_targets;
-    void* pass = (void*)&sigstorm_audit_passthrough;
-    __builtin_memcpy(g_write, &pass, sizeof pass);
+    sigstorm_audit_common_slot = (void*)&sigstorm_audit_passthrough;
     g_link.magic = sigstorm::wire::kAuditMagic;
     g_link.version = sigstorm::wire::kAuditVersion;
-    g_link.common = (void**)g_write;
-    g_link.targets = g_targets;
+    g_link.common = &sigstorm_audit_common_slot;
+    g_link.targets = sigstorm_audit_stub_targets;
     g_link.names = g_names;
     g_link.modes = g_modes;
     g_link.count = &g_count;
-    g_link.running = (std::atomic<uint32_t>*)(g_write + kRunningOffset);
-    g_link.first_stub = (uintptr_t)g_exec + kCodeOffset;
+    g_link.running = &sigstorm_audit_running;
+    g_link.first_stub = (uintptr_t)&sigstorm_audit_pool;
     g_link.stub_bytes = kStubBytes;
+    g_link.pool_stubs = kPoolStubs;
+    g_link.overflow_stub = &g_overflow_exec;
+    g_link.overflow_bytes = kOverflowBytes;
     g_link.max_stubs = kMaxStubs;
   }
   return LAV_CURRENT;

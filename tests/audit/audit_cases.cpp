@@ -67,9 +67,11 @@ Strsignal g_strsignal = nullptr;
 void dlsym_handler(int sig) { g_seen = g_strsignal(sig) != nullptr; }
 
 // ---- the same function pointer from dlsym() before and after a few
-// thousand more stubs (every function libgio exports, asked by name; symbol
-// table read with libelf): the auditor's stub hash grows in generations, and
-// a lookup must find a stub made in any of them ----
+// thousand more stubs (every function libgio and libstdc++ export, asked by
+// name; symbol tables read with libelf): the auditor's stub hash grows in
+// generations, and a lookup must find a stub made in any of them. Past the
+// auditor's pool of 4096 stubs in its own text, stubs are made in its
+// overflow memfd: the early one is in the pool, the late one there ----
 // a64l: neither interposed by the shim nor bound by anything at start-up,
 // so its stub is made by the ask below, after libgio's.
 using A64l = long (*)(const char*);
@@ -101,14 +103,39 @@ long ask_for_every_function(void* lib) {
   return asked;
 }
 
+// The path of the mapping that holds P (/proc/self/maps), or "".
+std::string mapping_of(const void* p) {
+  FILE* maps = fopen("/proc/self/maps", "r");
+  char line[4096];
+  std::string path;
+  while (maps && fgets(line, sizeof line, maps)) {
+    unsigned long lo = 0, hi = 0;
+    int at = 0;
+    if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &at) < 2 || (uintptr_t)p < lo || (uintptr_t)p >= hi) continue;
+    path = line + at;
+    if (!path.empty() && path.back() == '\n') path.pop_back();
+    break;
+  }
+  if (maps) fclose(maps);
+  return path;
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
 void many_case() {
   void* first = dlsym(RTLD_DEFAULT, "strsignal");
-  const long asked = ask_for_every_function(dlopen("libgio-2.0.so.0", RTLD_NOW));
+  long asked = ask_for_every_function(dlopen("libgio-2.0.so.0", RTLD_NOW));
+  asked += ask_for_every_function(dlopen("libstdc++.so.6", RTLD_NOW));
   void* early = dlsym(RTLD_DEFAULT, "strsignal");
   void* late = dlsym(RTLD_DEFAULT, "a64l");
-  say("asked_over_2000", asked > 2000);
+  say("asked_over_4096", asked > 4096);
   say("same_early", first == early);
   say("same_late", late == dlsym(RTLD_DEFAULT, "a64l"));
+  say("early_in_pool", ends_with(mapping_of(early), "/libsigstorm-audit.so"));
+  say("late_in_overflow", mapping_of(late).rfind("/memfd:sigstorm-stubs", 0) == 0);
+  say("late_runs", ((A64l)late)("/") == 1);  // no handler running: the stub's fast path
   g_strsignal = (Strsignal)early;
   g_a64l = (A64l)late;
   install(many_handler);

@@ -183,14 +183,18 @@ TEST(AuditHardCases, AFunctionPointerFromDlsymIsCheckedToo) {
 }
 
 // dlsym() returns one stub per function however many the process has made
-// (here a few thousand more between two asks: every function libgio
-// exports): the stub hash's later generations are searched and filled, and
-// both stubs still check.
+// (here a few thousand more between two asks: every function libgio and
+// libstdc++ export): the stub hash's later generations are searched and
+// filled, the auditor's pool in its own text runs out and later stubs are
+// made in its overflow memfd, and stubs of both kinds still check.
 TEST(AuditHardCases, DlsymGivesTheSameStubAfterThousandsMore) {
   REQUIRE_SIGSTORM();
   auto s = run_sigstorm({}, {target("audit_cases"), "many"});
   ASSERT_TRUE(s.report_ok) << s.describe();
-  EXPECT_NE(s.result.out.find("asked_over_2000=1\n"), std::string::npos) << s.describe();
+  EXPECT_NE(s.result.out.find("asked_over_4096=1\n"), std::string::npos) << s.describe();
+  EXPECT_NE(s.result.out.find("early_in_pool=1\n"), std::string::npos) << s.describe();
+  EXPECT_NE(s.result.out.find("late_in_overflow=1\n"), std::string::npos) << s.describe();
+  EXPECT_NE(s.result.out.find("late_runs=1\n"), std::string::npos) << s.describe();
   EXPECT_NE(s.result.out.find("same_early=1\n"), std::string::npos) << s.describe();
   EXPECT_NE(s.result.out.find("same_late=1\n"), std::string::npos) << s.describe();
   EXPECT_NE(s.result.out.find("seen=1\n"), std::string::npos) << s.describe();

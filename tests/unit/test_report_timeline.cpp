@@ -257,6 +257,9 @@ TEST(ReportFrames, SystemAndProgramFrames) {
   EXPECT_TRUE(is_system_frame(frame("malloc", "/usr/lib/x86_64-linux-gnu/libc.so.6", nullptr, 0)));
   EXPECT_TRUE(is_system_frame(frame("x", "/lib64/ld-linux-x86-64.so.2", nullptr, 0)));
   EXPECT_TRUE(is_system_frame(frame("x", "/opt/sigstorm/lib/libsigstorm.so", nullptr, 0)));
+  EXPECT_TRUE(is_system_frame(frame(nullptr, "/opt/sigstorm/lib/libsigstorm-audit.so", nullptr, 0)));
+  EXPECT_TRUE(is_system_frame(frame(nullptr, "/memfd:sigstorm-stubs (deleted)", nullptr, 0)));
+  EXPECT_FALSE(is_system_frame(frame("f", "/opt/mine/lib/libsigstorm-audit.so.bak", nullptr, 0)));
   EXPECT_TRUE(is_system_frame(frame(nullptr, nullptr, nullptr, 0)));
   EXPECT_FALSE(is_system_frame(frame("main", "/home/me/prog", "prog.c", 3)));
   EXPECT_FALSE(is_system_frame(frame("f", "/usr/local/lib/libmine.so", nullptr, 0)));
