@@ -178,7 +178,7 @@ thread_local long t_count = 0;
 
 void tls_handler(int) {
   t_count += t_id;
-  g_seen += t_count;
+  g_seen = g_seen + t_count;
 }
 
 void* tls_thread(void*) {
