@@ -15,8 +15,8 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
-#include "preload/cold_bss.h"
 #include "preload/bare.h"
+#include "preload/cold_bss.h"
 #include "preload/env.h"
 #include "preload/fork_server.h"
 #include "preload/handlers.h"

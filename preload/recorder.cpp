@@ -1,9 +1,9 @@
-#include "preload/cold_bss.h"
 #include "preload/recorder.h"
 
 #include <errno.h>
 #include <fcntl.h>
 
+#include "preload/cold_bss.h"
 #include "preload/stack.h"
 #include "preload/state.h"
 #include "preload/sys.h"

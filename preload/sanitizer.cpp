@@ -1,4 +1,3 @@
-#include "preload/cold_bss.h"
 #include "preload/sanitizer.h"
 
 #include <dlfcn.h>
@@ -6,6 +5,7 @@
 #include <link.h>
 #include <unistd.h>
 
+#include "preload/cold_bss.h"
 #include "preload/env.h"
 #include "preload/sys.h"
 #include "preload/state.h"
