@@ -1,7 +1,8 @@
 // Symbolization of run-file frames (module path + FILE OFFSET) with
 // elfutils: libelf maps the offset to a virtual address through the
 // program headers, libdw's Dwfl names the function and the source line
-// (separate debuginfo included, via dwfl_standard_find_debuginfo).
+// (separate debuginfo from the disk: by build ID, or by .gnu_debuglink
+// for a file with a build ID; never from a debuginfod server).
 #pragma once
 #include <cstdint>
 #include <map>

@@ -2,7 +2,13 @@
 // by its module path and FILE offset as the shim records them.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cinttypes>
 #include <cstdio>
@@ -143,6 +149,86 @@ TEST(Symbolize, UnknownModulesAndOffsets) {
   const StackFrame sig = s.frame(p.module, wire::Frame{p.offset, 1, wire::kFrameSignal});
   EXPECT_TRUE(sig.signal_frame);
   EXPECT_EQ(sig.function, "sigstorm_test_c_function") << "a signal frame's pc is exact, not a call site";
+}
+
+// A copy of this test binary in a fresh directory, made by objcopy.
+struct Copies {
+  std::string dir;
+  Copies() {
+    char templ[] = "/tmp/sigstorm-symbolize.XXXXXX";
+    if (mkdtemp(templ)) dir = templ;
+  }
+  ~Copies() {
+    if (!dir.empty()) std::system(("rm -rf '" + dir + "'").c_str());
+  }
+  bool objcopy(const std::string& args) {
+    return std::system(("objcopy " + args + " >/dev/null 2>&1").c_str()) == 0;
+  }
+};
+
+std::string self_exe() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+TEST(Symbolize, SeparateDebuginfoByDebuglink) {
+  Copies c;
+  ASSERT_FALSE(c.dir.empty());
+  const std::string self = self_exe();
+  // As `objcopy --only-keep-debug` + `--add-gnu-debuglink` leave a program:
+  // its lines are in prog.debug beside it.
+  if (!c.objcopy("--only-keep-debug '" + self + "' '" + c.dir + "/prog.debug'")) GTEST_SKIP() << "no objcopy";
+  ASSERT_TRUE(c.objcopy("--strip-debug '" + self + "' '" + c.dir + "/prog.stripped'"));
+  ASSERT_EQ(0, std::system(("cd '" + c.dir + "' && objcopy --add-gnu-debuglink=prog.debug prog.stripped prog").c_str()));
+  const Place p = place(reinterpret_cast<const void*>(&sigstorm_symbolize_test::sigstorm_test_c_function));
+  Symbolizer s;
+  const Symbol stripped = s.symbolize(c.dir + "/prog.stripped", p.offset);
+  EXPECT_EQ(stripped.function, "sigstorm_test_c_function") << "from the symbol table";
+  EXPECT_EQ(stripped.file, std::nullopt) << "no debuginfo: no line";
+  const Symbol linked = s.symbolize(c.dir + "/prog", p.offset);
+  EXPECT_EQ(linked.function, "sigstorm_test_c_function");
+  ASSERT_TRUE(linked.file.has_value()) << "prog.debug, found by the debuglink";
+  EXPECT_TRUE(ends_with(*linked.file, "test_symbolize.cpp")) << *linked.file;
+}
+
+// DEBUGINFOD_URLS set (Debian's /etc/profile.d sets it): libdw's standard
+// lookup would ask the server for a module without local debuginfo, write
+// a cache under XDG_CACHE_HOME, and wait for the answer. sigstorm never does.
+TEST(Symbolize, NeverAsksADebuginfodServer) {
+  Copies c;
+  ASSERT_FALSE(c.dir.empty());
+  if (!c.objcopy("--strip-debug '" + self_exe() + "' '" + c.dir + "/prog'")) GTEST_SKIP() << "no objcopy";
+  const int server = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  ASSERT_GE(server, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(0, bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr));
+  ASSERT_EQ(0, listen(server, 8));
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(0, getsockname(server, reinterpret_cast<sockaddr*>(&addr), &len));
+  const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  setenv("DEBUGINFOD_URLS", url.c_str(), 1);
+  setenv("DEBUGINFOD_TIMEOUT", "2", 1);  // if it does ask: a failure, not a hang
+  setenv("XDG_CACHE_HOME", c.dir.c_str(), 1);
+  const Place p = place(reinterpret_cast<const void*>(&sigstorm_symbolize_test::sigstorm_test_c_function));
+  Symbol sym;
+  {
+    Symbolizer s;
+    sym = s.symbolize(c.dir + "/prog", p.offset);
+  }
+  unsetenv("DEBUGINFOD_URLS");
+  unsetenv("DEBUGINFOD_TIMEOUT");
+  unsetenv("XDG_CACHE_HOME");
+  EXPECT_EQ(sym.function, "sigstorm_test_c_function") << "the module was looked up";
+  EXPECT_EQ(sym.file, std::nullopt);
+  const int asked = accept(server, nullptr, nullptr);
+  EXPECT_LT(asked, 0) << "sigstorm connected to the debuginfod server " << url;
+  if (asked >= 0) close(asked);
+  close(server);
+  struct stat st {};
+  EXPECT_NE(0, stat((c.dir + "/debuginfod_client").c_str(), &st)) << "a debuginfod cache was written";
 }
 
 TEST(Symbolize, Demangle) {
