@@ -57,23 +57,27 @@ constexpr size_t kStubBytes = 32;
 // what it reads by absolute address (movabs), so 64 bytes.
 constexpr size_t kOverflowBytes = 64;
 constexpr size_t kOverflowSize = (kMaxStubs - kPoolStubs) * kOverflowBytes;
-// The stubs' hash: generations of 1024, 2048, ... 65536 slots, each filled
+// The stubs' hash: generations of 512, 1024, ... 65536 slots, each filled
 // to half before the next is used, so that a process with a few hundred
-// stubs touches one page of it. (One table sized for the largest program and
+// stubs touches little of it. (One table sized for the largest program and
 // probed at random faults a page in at nearly every stub.)
-constexpr uint32_t kHashGenerations = 7;
-constexpr uint32_t kFirstGenerationSlots = 1024;
+constexpr uint32_t kHashGenerations = 8;
+constexpr uint32_t kFirstGenerationSlots = 512;
 constexpr uint32_t kHashSlots = kFirstGenerationSlots * ((1u << kHashGenerations) - 1);
-constexpr size_t kNameArena = 16u << 20;
 // The bookkeeping, in one mapping (one area to set up, copy at every fork
-// and tear down, not five): per stub its name, mode and defining object;
-// the hash; the names.
-constexpr size_t kNamesOffset = 0;
-constexpr size_t kModesOffset = kNamesOffset + kMaxStubs * sizeof(char*);
-constexpr size_t kDefinedOffset = kModesOffset + kMaxStubs;
-constexpr size_t kHashOffset = kDefinedOffset + kMaxStubs * sizeof(uintptr_t);
-constexpr size_t kArenaOffset = kHashOffset + kHashSlots * sizeof(uint32_t);
-constexpr size_t kBookkeepingSize = kArenaOffset + kNameArena;
+// and tear down, not four): per stub its defining object, name and mode, and
+// the hash. Laid out so that what the first 256 stubs need is on two pages
+// (each page a fault in every process): one holds the defining objects
+// (indexed downwards, ending at mid-page) and the names (from mid-page up),
+// the other the hash's first generation (2 KB) and the modes after it.
+constexpr size_t kPage = 4096;
+constexpr size_t kDefinedEnd = kPage / 2 + kMaxStubs * sizeof(uintptr_t);  // defined_in(id) just below
+constexpr size_t kNamesOffset = kDefinedEnd;
+constexpr size_t kFirstHashOffset = (kNamesOffset + kMaxStubs * sizeof(char*) + kPage - 1) & ~(kPage - 1);
+constexpr size_t kModesOffset = kFirstHashOffset + kFirstGenerationSlots * sizeof(uint32_t);
+constexpr size_t kHashOffset = (kModesOffset + kMaxStubs + kPage - 1) & ~(kPage - 1);  // generations 1 and on
+constexpr size_t kBookkeepingSize = kHashOffset + (kHashSlots - kFirstGenerationSlots) * sizeof(uint32_t);
+static_assert(kNamesOffset % kPage == kPage / 2 && kModesOffset % kPage == kPage / 2);
 
 // The calls a sanitizer's instrumentation makes into its runtime
 // (__asan_handle_no_return before a longjmp, __tsan_read4 on every load,
@@ -111,12 +115,15 @@ AuditLink g_link;
 std::atomic<uint32_t> g_overflow_state{0};
 std::atomic<uintptr_t> g_overflow_exec{0};  // the overflow stubs, as run
 char* g_overflow_write = nullptr;           // the same pages, as written
+// Per stub its name: the dynamic linker's string, in the defining object's
+// string table (rtld's _dl_audit_symbind), which lives as long as the stub's
+// target does; a stub of an object dlclose()d is never shared again
+// (la_objclose), so the auditor does not read it after.
 const char** g_names = nullptr;
 uint8_t* g_modes = nullptr;
-uintptr_t* g_defined_in = nullptr;  // per stub: the defining object's cookie (0: closed)
-std::atomic<uint32_t>* g_hash = nullptr;
-char* g_arena = nullptr;
-std::atomic<size_t> g_arena_used{0};
+uintptr_t* g_defined_end = nullptr;  // defined_in(id) is g_defined_end[-1 - id]
+std::atomic<uint32_t>* g_first_hash = nullptr;
+std::atomic<uint32_t>* g_hash = nullptr;  // generations 1 and on
 std::atomic<uint32_t> g_generation_used[kHashGenerations];  // claims of each generation's half
 std::atomic<uint32_t> g_generations{1};                   // generations that may hold a stub
 std::atomic<uint32_t> g_count{0};
@@ -229,13 +236,8 @@ uint32_t hash_of(uintptr_t target, uint32_t name_hash) {
   return (uint32_t)(h ^ (h >> 32));
 }
 
-const char* keep_name(const char* name) {
-  const size_t n = length(name) + 1;
-  const size_t at = g_arena_used.fetch_add(n, std::memory_order_relaxed);
-  if (at + n > kNameArena) return nullptr;
-  __builtin_memcpy(g_arena + at, name, n);
-  return g_arena + at;
-}
+// Per stub: the defining object's cookie (0: closed).
+uintptr_t& defined_in(uint32_t id) { return g_defined_end[-1 - (ptrdiff_t)id]; }
 
 uintptr_t stub_address(uint32_t id) {
   if (id < kPoolStubs) return (uintptr_t)&sigstorm_audit_pool + (size_t)id * kStubBytes;
@@ -266,7 +268,9 @@ void write_overflow_stub(uint32_t id) {
   for (size_t i = 48; i < kOverflowBytes; ++i) w[i] = 0xcc;  // never reached
 }
 
-std::atomic<uint32_t>* generation(uint32_t g) { return g_hash + kFirstGenerationSlots * ((1u << g) - 1); }
+std::atomic<uint32_t>* generation(uint32_t g) {
+  return g == 0 ? g_first_hash : g_hash + kFirstGenerationSlots * ((1u << g) - 2);
+}
 
 // Stub `id` into the first generation with room; none left: it is simply
 // not shared.
@@ -289,9 +293,12 @@ void remember(uint32_t id, uint32_t h) {
 // One stub per (function, name, defining object), shared by every object
 // that binds it. Lock-free: two threads binding the same function at once
 // may make two stubs, which is harmless.
-uintptr_t stub_for(uintptr_t target, const char* name, uint32_t name_hash, uintptr_t defined_in, uint8_t mode) {
+uintptr_t stub_for(uintptr_t target, const char* name, uint32_t name_hash, uintptr_t object, uint8_t mode) {
   const uint32_t h = hash_of(target, name_hash);
-  const uint32_t generations = g_generations.load(std::memory_order_acquire);
+  // Before the first stub there is nothing to find; not reading the hash
+  // then keeps its page from being faulted in twice (read, then written).
+  const uint32_t generations =
+      g_count.load(std::memory_order_acquire) ? g_generations.load(std::memory_order_acquire) : 0;
   for (uint32_t g = 0; g < generations; ++g) {
     std::atomic<uint32_t>* table = generation(g);
     const uint32_t mask = (kFirstGenerationSlots << g) - 1;
@@ -299,15 +306,13 @@ uintptr_t stub_for(uintptr_t target, const char* name, uint32_t name_hash, uintp
       const uint32_t v = table[(h + probe) & mask].load(std::memory_order_acquire);
       if (v == 0) break;
       const uint32_t id = v - 1;
-      if ((uintptr_t)sigstorm_audit_stub_targets[id] == target && g_defined_in[id] == defined_in &&
-          same(g_names[id], name))
+      if ((uintptr_t)sigstorm_audit_stub_targets[id] == target && defined_in(id) == object &&
+          (g_names[id] == name || same(g_names[id], name)))
         return stub_address(id);
     }
   }
   const uint32_t id = g_count.load(std::memory_order_relaxed);
   if (id >= kMaxStubs) return target;  // full: this binding goes unchecked
-  const char* kept = keep_name(name);
-  if (!kept) return target;
   uint32_t mine = id;
   while (!g_count.compare_exchange_weak(mine, mine + 1, std::memory_order_acq_rel)) {
     if (mine >= kMaxStubs) return target;
@@ -315,9 +320,9 @@ uintptr_t stub_for(uintptr_t target, const char* name, uint32_t name_hash, uintp
   // Past the pool: an id whose overflow could not be mapped stays unused.
   if (mine >= kPoolStubs && !map_overflow()) return target;
   sigstorm_audit_stub_targets[mine] = (void*)target;
-  g_names[mine] = kept;
+  g_names[mine] = name;
   g_modes[mine] = mode;
-  g_defined_in[mine] = defined_in;
+  defined_in(mine) = object;
   if (mine >= kPoolStubs) write_overflow_stub(mine);
   std::atomic_thread_fence(std::memory_order_release);
   remember(mine, h);
@@ -351,11 +356,11 @@ SIGSTORM_AUDIT_EXPORT unsigned la_version(unsigned version) {
     char* book = (char*)map_anon(kBookkeepingSize);
     g_enabled = book != nullptr;
     if (book) {
+      g_defined_end = (uintptr_t*)(book + kDefinedEnd);
       g_names = (const char**)(book + kNamesOffset);
+      g_first_hash = (std::atomic<uint32_t>*)(book + kFirstHashOffset);
       g_modes = (uint8_t*)(book + kModesOffset);
-      g_defined_in = (uintptr_t*)(book + kDefinedOffset);
       g_hash = (std::atomic<uint32_t>*)(book + kHashOffset);
-      g_arena = book + kArenaOffset;
     }
   }
   if (g_enabled) {
@@ -414,8 +419,8 @@ SIGSTORM_AUDIT_EXPORT unsigned la_objclose(uintptr_t* cookie) {
   // Stubs stay (a stale pointer to one runs as it would have without us);
   // they just are not shared with what a later dlopen maps at that address.
   const uint32_t n = g_count.load(std::memory_order_acquire);
-  for (uint32_t i = 0; g_defined_in && i < n; ++i)
-    if (g_defined_in[i] == *cookie) g_defined_in[i] = 0;
+  for (uint32_t i = 0; g_defined_end && i < n; ++i)
+    if (defined_in(i) == *cookie) defined_in(i) = 0;
   return 0;
 }
 
