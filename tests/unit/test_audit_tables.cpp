@@ -96,6 +96,7 @@ struct AuditElf {
   uint64_t relro = 0;     // .data.rel.ro bytes
   size_t relative = 0;    // R_X86_64_RELATIVE relocations
   size_t relocations = 0;
+  std::set<uint64_t> written_pages;  // of .init_array, .dynamic, .data and .bss's start
   bool read = false;
 };
 
@@ -113,6 +114,8 @@ AuditElf read_audit_elf() {
       if (!gelf_getshdr(scn, &sh)) continue;
       const std::string_view name = elf_strptr(e, shstrndx, sh.sh_name);
       if (name == ".data.rel.ro") out.relro = sh.sh_size;
+      if (name == ".init_array" || name == ".dynamic" || name == ".data" || name == ".bss")
+        out.written_pages.insert(sh.sh_addr / 4096);
       if (sh.sh_type != SHT_RELA || !(sh.sh_flags & SHF_ALLOC)) continue;
       Elf_Data* d = elf_getdata(scn, nullptr);
       const size_t n = d && sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
@@ -139,6 +142,17 @@ TEST(AuditLayout, NoRelocatedTables) {
                             << " bytes: a table of pointers; make it offsets into one blob (name_classes.h)";
   EXPECT_LE(a.relative, 16u) << a.relative << " R_X86_64_RELATIVE relocations";
   EXPECT_GE(a.relative, 1u) << "the constructor's address at least: did the count read .rela.dyn?";
+}
+
+// What the loader writes (the relocated constructor address, .dynamic, the
+// zeroed start of .bss) and the state every process writes first share one
+// page: with RELRO, .init_array and .dynamic were a page of their own, read
+// then written, two more faults in every process (preload/audit/CMakeLists.txt).
+TEST(AuditLayout, WhatTheLoaderWritesIsOnePage) {
+  const AuditElf a = read_audit_elf();
+  ASSERT_TRUE(a.read) << SIGSTORM_AUDIT_PATH;
+  EXPECT_EQ(a.written_pages.size(), 1u) << ".init_array, .dynamic, .data and .bss begin on "
+                                        << a.written_pages.size() << " pages";
 }
 
 }  // namespace
