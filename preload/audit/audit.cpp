@@ -29,11 +29,10 @@
 #include <sys/mman.h>
 
 #include <atomic>
-#include <string_view>
 
 #include "inject/wire/audit_link.h"
 #include "inject/wire/record_format.h"
-#include "inject/wire/safe_list.h"
+#include "preload/audit/name_classes.h"
 #include "preload/audit/stub_pool.h"
 #include "preload/sys.h"
 
@@ -58,71 +57,55 @@ constexpr size_t kStubBytes = 32;
 // what it reads by absolute address (movabs), so 64 bytes.
 constexpr size_t kOverflowBytes = 64;
 constexpr size_t kOverflowSize = (kMaxStubs - kPoolStubs) * kOverflowBytes;
-// The stubs' hash: generations of 1024, 2048, ... 65536 slots, each filled
+// The stubs' hash: generations of 512, 1024, ... 65536 slots, each filled
 // to half before the next is used, so that a process with a few hundred
-// stubs touches one page of it. (One table sized for the largest program and
+// stubs touches little of it. (One table sized for the largest program and
 // probed at random faults a page in at nearly every stub.)
-constexpr uint32_t kHashGenerations = 7;
-constexpr uint32_t kFirstGenerationSlots = 1024;
+constexpr uint32_t kHashGenerations = 8;
+constexpr uint32_t kFirstGenerationSlots = 512;
 constexpr uint32_t kHashSlots = kFirstGenerationSlots * ((1u << kHashGenerations) - 1);
-constexpr size_t kNameArena = 16u << 20;
 // The bookkeeping, in one mapping (one area to set up, copy at every fork
-// and tear down, not five): per stub its name, mode and defining object;
-// the hash; the names.
-constexpr size_t kNamesOffset = 0;
-constexpr size_t kModesOffset = kNamesOffset + kMaxStubs * sizeof(char*);
-constexpr size_t kDefinedOffset = kModesOffset + kMaxStubs;
-constexpr size_t kHashOffset = kDefinedOffset + kMaxStubs * sizeof(uintptr_t);
-constexpr size_t kArenaOffset = kHashOffset + kHashSlots * sizeof(uint32_t);
-constexpr size_t kBookkeepingSize = kArenaOffset + kNameArena;
-
-// Functions that must see their real caller or stack, never a frame of ours:
-// checked, then jumped to (AuditMode kAuditTail). Their reasons: dlopen,
-// dlsym and friends resolve relative to the caller's object (RTLD_NEXT,
-// $ORIGIN); the unwinders and backtrace() walk the stack they are called on.
-constexpr std::string_view kTailOnly[] = {
-    "_Unwind_Backtrace", "_Unwind_ForcedUnwind", "_Unwind_RaiseException", "_Unwind_Resume",
-    "__cxa_rethrow", "__cxa_throw", "backtrace", "dladdr", "dladdr1", "dlinfo", "dlmopen",
-    "dlopen", "dlsym", "dlvsym", "pthread_exit",
-};
-
-// Never stubbed: they return twice (a saved context would outlive a stub's
-// frame), or come back through the stub before the program exists.
-constexpr std::string_view kNeverStubbed[] = {
-    "__libc_start_main", "__sigsetjmp", "_setjmp", "getcontext", "savectx", "setjmp",
-    "sigsetjmp", "vfork",
-};
+// and tear down, not four): per stub its defining object, name and mode, and
+// the hash. Laid out so that what the first 256 stubs need is on two pages
+// (each page a fault in every process): one holds the defining objects
+// (indexed downwards, ending at mid-page) and the names (from mid-page up),
+// the other the hash's first generation (2 KB) and the modes after it.
+constexpr size_t kPage = 4096;
+constexpr size_t kDefinedEnd = kPage / 2 + kMaxStubs * sizeof(uintptr_t);  // defined_in(id) just below
+constexpr size_t kNamesOffset = kDefinedEnd;
+constexpr size_t kFirstHashOffset = (kNamesOffset + kMaxStubs * sizeof(char*) + kPage - 1) & ~(kPage - 1);
+constexpr size_t kModesOffset = kFirstHashOffset + kFirstGenerationSlots * sizeof(uint32_t);
+constexpr size_t kHashOffset = (kModesOffset + kMaxStubs + kPage - 1) & ~(kPage - 1);  // generations 1 and on
+constexpr size_t kBookkeepingSize = kHashOffset + (kHashSlots - kFirstGenerationSlots) * sizeof(uint32_t);
+static_assert(kNamesOffset % kPage == kPage / 2 && kModesOffset % kPage == kPage / 2);
 
 // The calls a sanitizer's instrumentation makes into its runtime
 // (__asan_handle_no_return before a longjmp, __tsan_read4 on every load,
 // __ubsan_handle_* on undefined behaviour) and its interface: the compiler's,
-// not the handler's author's.
-constexpr std::string_view kSanitizerPrefixes[] = {
+// not the handler's author's. Arrays, not pointers: nothing to relocate.
+constexpr char kSanitizerPrefixes[][16] = {
     "__asan_", "__tsan_", "__msan_", "__ubsan_", "__lsan_", "__hwasan_", "__sanitizer_", "__sancov_",
 };
 
-bool sanitizer_interface(std::string_view name) {
-  for (std::string_view p : kSanitizerPrefixes)
-    if (name.substr(0, p.size()) == p) return true;
+bool starts_with(const char* s, const char* prefix) {
+  while (*prefix && *s == *prefix) ++s, ++prefix;
+  return *prefix == 0;
+}
+
+bool sanitizer_interface(const char* name) {
+  if (name[0] != '_' || name[1] != '_') return false;
+  for (const char* p : kSanitizerPrefixes)
+    if (starts_with(name, p)) return true;
   return false;
 }
 
-// The functions the shim interposes (inject/wire/functions.def).
-constexpr std::string_view kInterposed[] = {
-#define SIGSTORM_FN(name, ...) #name,
-#include "inject/wire/functions.def"
-};
+// A sanitizer's shared runtime, by its file name (libasan.so.8).
+constexpr char kSanitizerRuntimes[][16] = {"libasan.so", "libtsan.so", "libubsan.so", "liblsan.so", "libhwasan.so"};
 
-bool is_sanitizer_runtime(const char* path) {
-  for (const char* lib : {"/libasan.so", "/libtsan.so", "/libubsan.so", "/liblsan.so", "/libhwasan.so"})
-    if (std::string_view(path).find(lib) != std::string_view::npos) return true;
-  return false;
-}
-
-template <size_t N>
-bool among(const std::string_view (&list)[N], std::string_view name) {
-  for (std::string_view n : list)
-    if (n == name) return true;
+bool is_sanitizer_runtime(const char* file) {
+  if (file[0] != 'l') return false;
+  for (const char* lib : kSanitizerRuntimes)
+    if (starts_with(file, lib)) return true;
   return false;
 }
 
@@ -132,12 +115,15 @@ AuditLink g_link;
 std::atomic<uint32_t> g_overflow_state{0};
 std::atomic<uintptr_t> g_overflow_exec{0};  // the overflow stubs, as run
 char* g_overflow_write = nullptr;           // the same pages, as written
+// Per stub its name: the dynamic linker's string, in the defining object's
+// string table (rtld's _dl_audit_symbind), which lives as long as the stub's
+// target does; a stub of an object dlclose()d is never shared again
+// (la_objclose), so the auditor does not read it after.
 const char** g_names = nullptr;
 uint8_t* g_modes = nullptr;
-uintptr_t* g_defined_in = nullptr;  // per stub: the defining object's cookie (0: closed)
-std::atomic<uint32_t>* g_hash = nullptr;
-char* g_arena = nullptr;
-std::atomic<size_t> g_arena_used{0};
+uintptr_t* g_defined_end = nullptr;  // defined_in(id) is g_defined_end[-1 - id]
+std::atomic<uint32_t>* g_first_hash = nullptr;
+std::atomic<uint32_t>* g_hash = nullptr;  // generations 1 and on
 std::atomic<uint32_t> g_generation_used[kHashGenerations];  // claims of each generation's half
 std::atomic<uint32_t> g_generations{1};                   // generations that may hold a stub
 std::atomic<uint32_t> g_count{0};
@@ -163,7 +149,6 @@ bool same(const char* a, const char* b) {
   while (*a && *a == *b) ++a, ++b;
   return *a == *b;
 }
-bool contains(const char* s, const char* part) { return std::string_view(s).find(part) != std::string_view::npos; }
 
 void* map_anon(size_t n) {
   const long p = sys::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -177,8 +162,8 @@ void* map_anon(size_t n) {
 char** g_envp = nullptr;
 __attribute__((constructor)) void take_environment(int, char**, char** envp) { g_envp = envp; }
 
-// NAME's value in envp into out; false when it is not set or longer than cap.
-bool env_value(char** envp, const char* name, char* out, size_t cap) {
+// NAME's value in envp; null when it is not set, empty or too long for a path.
+const char* env_value(char** envp, const char* name) {
   const size_t n = length(name);
   for (char** e = envp; *e; ++e) {
     const char* kv = *e;
@@ -187,35 +172,35 @@ bool env_value(char** envp, const char* name, char* out, size_t cap) {
     if (i != n || kv[n] != '=') continue;
     const char* v = kv + n + 1;
     const size_t len = length(v);
-    if (len == 0 || len + 1 > cap) return false;  // too long for a path: as if unset
-    __builtin_memcpy(out, v, len + 1);
-    return true;
+    return len == 0 || len >= 4096 ? nullptr : v;  // too long for a path: as if unset
   }
-  return false;
+  return nullptr;
 }
 
-// The unsafe-call check and the policy, from the run file's Config.
+// The unsafe-call check and the policy, from the run file's Config: the
+// header's first 24 bytes (Config begins with checks and policy), not all
+// 7.5 KB of Config copied to the loader's stack next to a copy of the path.
 bool read_config() {
-  char path[4096];
-  if (!g_envp || !env_value(g_envp, sigstorm::wire::kEnvRunFile, path, sizeof path)) return false;
+  namespace wire = sigstorm::wire;
+  const char* path = g_envp ? env_value(g_envp, wire::kEnvRunFile) : nullptr;
+  if (!path) return false;
   const long fd = sys::openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;  // a process that may not open it: the shim alone checks
-  constexpr size_t kHead = offsetof(sigstorm::wire::Header, config) + sizeof(sigstorm::wire::Config);
+  static_assert(offsetof(wire::Config, checks) == 0 && offsetof(wire::Config, policy) == 4);
+  constexpr size_t kHead = offsetof(wire::Header, config) + offsetof(wire::Config, policy) + sizeof(uint32_t);
   alignas(8) unsigned char head[kHead];
   const bool ok = sys::call6(SYS_pread64, fd, (long)head, (long)sizeof head, 0) == (long)sizeof head;
   sys::close((int)fd);
   if (!ok) return false;
-  uint32_t magic, version, size;
-  __builtin_memcpy(&magic, head + offsetof(sigstorm::wire::Header, magic), 4);
-  __builtin_memcpy(&version, head + offsetof(sigstorm::wire::Header, version), 4);
-  __builtin_memcpy(&size, head + offsetof(sigstorm::wire::Header, header_size), 4);
-  if (magic != sigstorm::wire::kMagic || version != sigstorm::wire::kVersion ||
-      size != sizeof(sigstorm::wire::Header))
-    return false;
-  sigstorm::wire::Config cfg;
-  __builtin_memcpy(&cfg, head + offsetof(sigstorm::wire::Header, config), sizeof cfg);
-  g_policy = cfg.policy;
-  return (cfg.checks & sigstorm::wire::check_bit(sigstorm::wire::kUnsafeCall)) != 0;
+  uint32_t magic, version, size, checks, policy;
+  __builtin_memcpy(&magic, head + offsetof(wire::Header, magic), 4);
+  __builtin_memcpy(&version, head + offsetof(wire::Header, version), 4);
+  __builtin_memcpy(&size, head + offsetof(wire::Header, header_size), 4);
+  if (magic != wire::kMagic || version != wire::kVersion || size != sizeof(wire::Header)) return false;
+  __builtin_memcpy(&checks, head + offsetof(wire::Header, config) + offsetof(wire::Config, checks), 4);
+  __builtin_memcpy(&policy, head + offsetof(wire::Header, config) + offsetof(wire::Config, policy), 4);
+  g_policy = policy;
+  return (checks & wire::check_bit(wire::kUnsafeCall)) != 0;
 }
 
 // The overflow stub pages are one memfd mapped twice: written through one
@@ -244,19 +229,15 @@ bool map_overflow() {
   return ok;
 }
 
-uint32_t hash_of(uintptr_t target, const char* name) {
-  uint64_t h = target * 0x9e3779b97f4a7c15ull;
-  for (const char* c = name; *c; ++c) h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
-  return (uint32_t)(h ^ (h >> 29));
+// Of a binding: its target and its name's hash (name_classes.h's, made once
+// per binding).
+uint32_t hash_of(uintptr_t target, uint32_t name_hash) {
+  const uint64_t h = (target ^ name_hash) * 0x9e3779b97f4a7c15ull;
+  return (uint32_t)(h ^ (h >> 32));
 }
 
-const char* keep_name(const char* name) {
-  const size_t n = length(name) + 1;
-  const size_t at = g_arena_used.fetch_add(n, std::memory_order_relaxed);
-  if (at + n > kNameArena) return nullptr;
-  __builtin_memcpy(g_arena + at, name, n);
-  return g_arena + at;
-}
+// Per stub: the defining object's cookie (0: closed).
+uintptr_t& defined_in(uint32_t id) { return g_defined_end[-1 - (ptrdiff_t)id]; }
 
 uintptr_t stub_address(uint32_t id) {
   if (id < kPoolStubs) return (uintptr_t)&sigstorm_audit_pool + (size_t)id * kStubBytes;
@@ -287,7 +268,9 @@ void write_overflow_stub(uint32_t id) {
   for (size_t i = 48; i < kOverflowBytes; ++i) w[i] = 0xcc;  // never reached
 }
 
-std::atomic<uint32_t>* generation(uint32_t g) { return g_hash + kFirstGenerationSlots * ((1u << g) - 1); }
+std::atomic<uint32_t>* generation(uint32_t g) {
+  return g == 0 ? g_first_hash : g_hash + kFirstGenerationSlots * ((1u << g) - 2);
+}
 
 // Stub `id` into the first generation with room; none left: it is simply
 // not shared.
@@ -310,9 +293,12 @@ void remember(uint32_t id, uint32_t h) {
 // One stub per (function, name, defining object), shared by every object
 // that binds it. Lock-free: two threads binding the same function at once
 // may make two stubs, which is harmless.
-uintptr_t stub_for(uintptr_t target, const char* name, uintptr_t defined_in, uint8_t mode) {
-  const uint32_t h = hash_of(target, name);
-  const uint32_t generations = g_generations.load(std::memory_order_acquire);
+uintptr_t stub_for(uintptr_t target, const char* name, uint32_t name_hash, uintptr_t object, uint8_t mode) {
+  const uint32_t h = hash_of(target, name_hash);
+  // Before the first stub there is nothing to find; not reading the hash
+  // then keeps its page from being faulted in twice (read, then written).
+  const uint32_t generations =
+      g_count.load(std::memory_order_acquire) ? g_generations.load(std::memory_order_acquire) : 0;
   for (uint32_t g = 0; g < generations; ++g) {
     std::atomic<uint32_t>* table = generation(g);
     const uint32_t mask = (kFirstGenerationSlots << g) - 1;
@@ -320,15 +306,13 @@ uintptr_t stub_for(uintptr_t target, const char* name, uintptr_t defined_in, uin
       const uint32_t v = table[(h + probe) & mask].load(std::memory_order_acquire);
       if (v == 0) break;
       const uint32_t id = v - 1;
-      if ((uintptr_t)sigstorm_audit_stub_targets[id] == target && g_defined_in[id] == defined_in &&
-          same(g_names[id], name))
+      if ((uintptr_t)sigstorm_audit_stub_targets[id] == target && defined_in(id) == object &&
+          (g_names[id] == name || same(g_names[id], name)))
         return stub_address(id);
     }
   }
   const uint32_t id = g_count.load(std::memory_order_relaxed);
   if (id >= kMaxStubs) return target;  // full: this binding goes unchecked
-  const char* kept = keep_name(name);
-  if (!kept) return target;
   uint32_t mine = id;
   while (!g_count.compare_exchange_weak(mine, mine + 1, std::memory_order_acq_rel)) {
     if (mine >= kMaxStubs) return target;
@@ -336,18 +320,13 @@ uintptr_t stub_for(uintptr_t target, const char* name, uintptr_t defined_in, uin
   // Past the pool: an id whose overflow could not be mapped stays unused.
   if (mine >= kPoolStubs && !map_overflow()) return target;
   sigstorm_audit_stub_targets[mine] = (void*)target;
-  g_names[mine] = kept;
+  g_names[mine] = name;
   g_modes[mine] = mode;
-  g_defined_in[mine] = defined_in;
+  defined_in(mine) = object;
   if (mine >= kPoolStubs) write_overflow_stub(mine);
   std::atomic_thread_fence(std::memory_order_release);
   remember(mine, h);
   return stub_address(mine);
-}
-
-bool ends_with(const char* s, const char* suffix) {
-  const size_t a = length(s), b = length(suffix);
-  return a >= b && same(s + a - b, suffix);
 }
 
 }  // namespace
@@ -377,11 +356,11 @@ SIGSTORM_AUDIT_EXPORT unsigned la_version(unsigned version) {
     char* book = (char*)map_anon(kBookkeepingSize);
     g_enabled = book != nullptr;
     if (book) {
+      g_defined_end = (uintptr_t*)(book + kDefinedEnd);
       g_names = (const char**)(book + kNamesOffset);
+      g_first_hash = (std::atomic<uint32_t>*)(book + kFirstHashOffset);
       g_modes = (uint8_t*)(book + kModesOffset);
-      g_defined_in = (uintptr_t*)(book + kDefinedOffset);
       g_hash = (std::atomic<uint32_t>*)(book + kHashOffset);
-      g_arena = book + kArenaOffset;
     }
   }
   if (g_enabled) {
@@ -407,20 +386,25 @@ SIGSTORM_AUDIT_EXPORT unsigned la_version(unsigned version) {
 SIGSTORM_AUDIT_EXPORT unsigned la_objopen(struct link_map* map, Lmid_t lmid, uintptr_t* cookie) {
   *cookie = (uintptr_t)map;
   if (lmid != LM_ID_BASE) return 0;
-  const char* name = map->l_name ? map->l_name : "";
-  if (ends_with(name, "/libsigstorm.so")) {
+  const char* path = map->l_name ? map->l_name : "";
+  const char* file = path;  // after the last '/'
+  for (const char* c = path; *c; ++c)
+    if (*c == '/') file = c + 1;
+  const bool in_dir = file != path;
+  if (in_dir && same(file, "libsigstorm.so")) {
     g_shim = *cookie;
     return LA_FLG_BINDFROM | LA_FLG_BINDTO;  // for its own sigstorm_audit_hook() call only
   }
   // The dynamic linker's own exports (__tls_get_addr, _dl_find_object) and
   // the vDSO are not the program's calls.
-  if (contains(name, "/ld-linux") || contains(name, "linux-vdso") || contains(name, "linux-gate")) return LA_FLG_BINDFROM;
+  if ((in_dir && starts_with(file, "ld-linux")) || starts_with(file, "linux-vdso") || starts_with(file, "linux-gate"))
+    return LA_FLG_BINDFROM;
   if (!g_enabled) return 0;
   // A sanitizer's shared runtime (gcc's libasan.so.8, libubsan.so.1): the
   // program's calls into its interceptors are checked as any call; its own
   // calls, and the pointers it gets from dlsym(RTLD_NEXT) for them, are not
   // the program's.
-  if (is_sanitizer_runtime(name)) {
+  if (in_dir && is_sanitizer_runtime(file)) {
     for (uintptr_t& c : g_runtimes)
       if (!c) {
         c = *cookie;
@@ -435,8 +419,8 @@ SIGSTORM_AUDIT_EXPORT unsigned la_objclose(uintptr_t* cookie) {
   // Stubs stay (a stale pointer to one runs as it would have without us);
   // they just are not shared with what a later dlopen maps at that address.
   const uint32_t n = g_count.load(std::memory_order_acquire);
-  for (uint32_t i = 0; g_defined_in && i < n; ++i)
-    if (g_defined_in[i] == *cookie) g_defined_in[i] = 0;
+  for (uint32_t i = 0; g_defined_end && i < n; ++i)
+    if (defined_in(i) == *cookie) defined_in(i) = 0;
   return 0;
 }
 
@@ -453,14 +437,19 @@ SIGSTORM_AUDIT_EXPORT uintptr_t la_symbind64(Elf64_Sym* sym, unsigned int, uintp
   // stay the variable's.
   const unsigned type = ELF64_ST_TYPE(sym->st_info);
   if (type != STT_FUNC && type != STT_GNU_IFUNC) return target;
-  const std::string_view name(symname);
-  if (sigstorm::wire::safe_under(name, (sigstorm::wire::Policy)g_policy) || among(kNeverStubbed, name) ||
-      sanitizer_interface(name))
+  namespace audit = sigstorm::audit;
+  uint32_t h = audit::kHashSeed;
+  size_t n = 0;
+  for (; symname[n]; ++n) h = audit::hash_step(h, (unsigned char)symname[n]);
+  const uint8_t classes = audit::classes_of(symname, n, h);
+  if (audit::safe_classes(classes, (sigstorm::wire::Policy)g_policy) || (classes & audit::kNeverStubbed) ||
+      sanitizer_interface(symname))
     return target;
   // The runtime's interceptor of a function the shim interposes: the shim
   // checks it there (preload/sanitizer.h), and no frame of ours stays below
   // it, where the sanitizer's own report (TSan's signal-unsafe malloc) would
   // show it.
-  if (binds_to_runtime(*defcook) && among(kInterposed, name)) return target;
-  return stub_for(target, symname, *defcook, among(kTailOnly, name) ? sigstorm::wire::kAuditTail : sigstorm::wire::kAuditCall);
+  if ((classes & audit::kInterposedByShim) && binds_to_runtime(*defcook)) return target;
+  return stub_for(target, symname, h, *defcook,
+                  (classes & audit::kTailOnly) ? sigstorm::wire::kAuditTail : sigstorm::wire::kAuditCall);
 }
