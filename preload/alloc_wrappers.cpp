@@ -2,6 +2,7 @@
 // allocate while we look them up; those few bytes come from a static arena
 // and are never freed.
 #include <errno.h>
+#include <link.h>
 
 #include "preload/cold_bss.h"
 #include "preload/interpose.h"
@@ -24,20 +25,41 @@ __attribute__((noinline, cold)) void* arena_alloc(size_t n) {
   return g_arena + at;  // static storage: already zeroed for calloc
 }
 
+// Under LD_AUDIT the loader allocates with the program's calloc while it
+// relocates itself again (rtld-audit's per-binding table), after libc is
+// relocated but before libc's early initialisation. A first call of libc's
+// malloc there sets malloc up as for a libc in a secondary namespace: never
+// brk, the heap in 1 MB mmaps, and calloc clearing what the kernel already
+// zeroed (git faulted 128 pages more per command). Those few bytes come
+// from the arena: libc's malloc starts with the program, as it would bare.
+// Once the loader is done, one predictable branch.
+bool g_loader_done = false;
+
+__attribute__((noinline, cold)) bool loader_relocating() {
+  if (_r_debug.r_state == r_debug::RT_CONSISTENT) g_loader_done = true;
+  return !g_loader_done;
+}
+
+inline void* early(size_t n) {
+  return __builtin_expect(!g_loader_done, 0) && loader_relocating() ? arena_alloc(n) : nullptr;
+}
+
 }  // namespace
 
 SIGSTORM_WRAPPER(void*, malloc, (size_t size)) {
+  if (void* p = early(size)) return p;
   auto fn = real_fn(real::malloc);
   if (__builtin_expect(fn == nullptr, 0)) return arena_alloc(size);
   SIGSTORM_INTERCEPT(fn_malloc, fn(size));
 }
 
 SIGSTORM_WRAPPER(void*, calloc, (size_t n, size_t size)) {
+  size_t bytes;
+  const bool overflow = __builtin_mul_overflow(n, size, &bytes);
+  if (!overflow)
+    if (void* p = early(bytes)) return p;
   auto fn = real_fn(real::calloc);
-  if (__builtin_expect(fn == nullptr, 0)) {
-    if (size && n > SIZE_MAX / size) return nullptr;
-    return arena_alloc(n * size);
-  }
+  if (__builtin_expect(fn == nullptr, 0)) return overflow ? nullptr : arena_alloc(bytes);
   SIGSTORM_INTERCEPT(fn_calloc, fn(n, size));
 }
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <fstream>
 
 #include "harness.h"
 
@@ -55,6 +56,24 @@ TEST(Transparency, ErrnoPreserved) {
   ASSERT_NE(c.bare.out.find("plain: errno=EDOM"), std::string::npos) << c.bare.out;
   ASSERT_NE(c.bare.out.find("zero: errno=0"), std::string::npos) << c.bare.out;
   expect_transparent(c);
+}
+
+// glibc's malloc keeps its heap on brk under sigstorm's auditor too (the
+// loader's calloc before libc's early start-up would have moved it to mmaps).
+TEST(Transparency, MallocHeapStaysOnBrk) {
+  REQUIRE_SIGSTORM();
+  TempDir dir;
+  const std::string bare_note = dir.file("bare"), storm_note = dir.file("storm");
+  const RunResult bare = run({target("heap_brk"), bare_note});
+  ASSERT_EQ(bare.shell_status(), 0) << bare.describe();
+  ASSERT_NE(bare.out.find("on the brk heap: yes"), std::string::npos) << bare.out;
+  const SigstormRun storm = run_sigstorm({}, {target("heap_brk"), storm_note});
+  EXPECT_EQ(storm.result.out, bare.out) << storm.describe();
+  EXPECT_EQ(storm.result.shell_status(), 0) << storm.describe();
+  std::ifstream note(storm_note);
+  std::string line;
+  std::getline(note, line);
+  EXPECT_EQ(line, "audited: yes") << "the run had no auditor, so the case did not happen";
 }
 
 TEST(Transparency, SignalMasks) {

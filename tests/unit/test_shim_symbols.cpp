@@ -130,7 +130,7 @@ constexpr Import kImports[] = {
     {"__libc_single_threaded", Use::Variable, "read on the hot path (call_point.h) to skip atomics"},
     {"environ", Use::Variable, "read by the exec interposers (execve is AS-safe) and at start-up"},
     {"__environ", Use::Variable, "glibc's strong alias of environ; ld adds it to the dynamic table with environ"},
-    {"_r_debug", Use::Variable, "ld.so's r_state, read only by the first sigaction before the constructor: whether the loader is still mapping the initial objects (a sanitizer started from the loader's own calloc under LD_AUDIT)"},
+    {"_r_debug", Use::Variable, "ld.so's r_state, read only before the constructor (by the first sigaction, malloc or calloc): whether the loader is still mapping and relocating the initial objects (a sanitizer started from the loader's own calloc under LD_AUDIT; libc's malloc must not start there)"},
     // ---- start-up only ----
     {"dlsym", Use::StartUp, "resolve_all in the constructor (or an earlier constructor's first interposed call); libunwind's entry points in stack_init"},
     {"dlvsym", Use::StartUp, "resolve_all: the VERSIONED rows (pthread_cond_* at GLIBC_2.3.2)"},
