@@ -2,6 +2,7 @@
 // child (env -i, clearenv, a fresh envp) would drop sigstorm from the
 // process tree; these wrappers put LD_PRELOAD and the run file back.
 #include "preload/env.h"
+#include "preload/handlers.h"
 #include "preload/interpose.h"
 #include "preload/recorder.h"
 
@@ -39,9 +40,9 @@ constexpr size_t kPreloadMax = 8192;
 template <class F>
 int marked_exec(F&& run) {
   wire::Process* p = in_borrowed_memory() ? nullptr : g_process;  // a vfork child's entry is its parent's
-  if (p) p->execing.store(1, std::memory_order_release);
+  if (p) p->execing.store(main_thread_holds_slot() ? wire::kExecSlot : wire::kExecPlain, std::memory_order_release);
   const int r = run();
-  if (p) p->execing.store(0, std::memory_order_release);  // exec failed: still this image
+  if (p) p->execing.store(wire::kExecNone, std::memory_order_release);  // exec failed: still this image
   return r;
 }
 

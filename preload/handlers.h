@@ -46,6 +46,9 @@ void note_exit_signal(int sig);
 // The watchdog table: publish the outermost handler of this thread.
 void publish_handler_entry(int sig, void* handler);
 void publish_handler_exit();
+// Does this process's main thread hold a slot of that table (which an exec
+// leaves behind: same pid, same tid)? The exec wrappers tell the next image.
+bool main_thread_holds_slot();
 
 extern std::atomic<uint64_t> g_actions[kNsig];
 

@@ -156,9 +156,10 @@ void stop_following() {
 }
 
 // exec keeps the pid and the main thread's tid: a handler that called execve
-// left its watchdog slot behind.
+// left its watchdog slot behind. Only an image whose exec said the main
+// thread held a slot reads the table (24 KB: a page fault per page).
 void release_stale_slots() {
-  if (!g_run || !g_process || g_process->images < 2) return;  // no exec before this image
+  if (!g_run || !g_process || !g_exec_left_slot) return;
   const int pid = sys::getpid();
   for (wire::Active& a : g_run->active) {
     if (a.tid.load(std::memory_order_relaxed) == pid && a.pid == pid) {

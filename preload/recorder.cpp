@@ -12,6 +12,7 @@
 namespace sigstorm {
 
 wire::Process* g_process = nullptr;
+bool g_exec_left_slot = false;
 
 namespace {
 
@@ -188,8 +189,13 @@ void process_start_as(const char* exe) {
   for (uint32_t i = 0; i < used; ++i) {
     if (run->process_pids[i].load(std::memory_order_acquire) != pid) continue;
     wire::Process& p = run->processes[i];
+    // A write first: the first touch of a page of a file on disk that is a
+    // read maps it read-only, and the write then faults a second time. Only
+    // this pid's images ever set the mark; fill() clears it as well.
+    const uint32_t mark = p.execing.exchange(wire::kExecNone, std::memory_order_acq_rel);
     if (p.state.load(std::memory_order_acquire) != wire::kReady || p.pid != pid) continue;
-    if (p.execing.load(std::memory_order_acquire)) {
+    if (mark != wire::kExecNone) {
+      g_exec_left_slot = mark == wire::kExecSlot;
       fill(p, pid, nullptr);  // a new image
       g_process = &p;
       return;

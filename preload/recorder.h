@@ -50,6 +50,9 @@ void process_start_as(const char* exe);
 void recorder_after_fork();
 
 extern wire::Process* g_process;
+// This image took its entry over from an exec whose main thread held a
+// watchdog slot (wire::kExecSlot): that slot is this thread's to release.
+extern bool g_exec_left_slot;
 
 // A C string into a fixed field of the run file, cut to fit.
 template <size_t N>

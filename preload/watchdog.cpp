@@ -15,6 +15,10 @@ int probe_signal() { return SIGRTMAX - wire::kProbeSignalFromMax; }
 
 namespace {
 
+// The pid whose main thread claimed a slot (a fork child's pid differs, so
+// it needs no reset there).
+int g_main_slot_pid = 0;
+
 wire::Active* claim_slot() {
   wire::Header* run = g_run;
   if (!run) return nullptr;
@@ -24,7 +28,9 @@ wire::Active* claim_slot() {
     int32_t expected = 0;
     if (run->active[i].tid.load(std::memory_order_relaxed) == 0 &&
         run->active[i].tid.compare_exchange_strong(expected, ts.tid)) {
-      run->active[i].pid = sys::getpid();
+      const int pid = sys::getpid();
+      run->active[i].pid = pid;
+      if (ts.tid == pid) g_main_slot_pid = pid;
       return &run->active[i];
     }
   }
@@ -52,6 +58,8 @@ void publish_handler_entry(int sig, void* handler) {
   a->function.store(-1, std::memory_order_relaxed);
   a->since_ns.store(sys::now_ns(), std::memory_order_release);
 }
+
+bool main_thread_holds_slot() { return g_main_slot_pid != 0 && g_main_slot_pid == g_owner_pid; }
 
 void publish_handler_exit() {
   if (wire::Active* a = t_state.published) a->since_ns.store(0, std::memory_order_release);

@@ -66,6 +66,10 @@ struct Module {
 };
 
 enum RecordState : uint32_t { kFree = 0, kWriting = 1, kReady = 2, kEnded = 3 };
+// Process::execing while an exec runs. kExecSlot: the main thread holds a
+// slot of Header::active, which exec (same pid, same tid) leaves behind for
+// the next image to release; without it that image reads none of the table.
+enum ExecMark : uint32_t { kExecNone = 0, kExecPlain = 1, kExecSlot = 2 };
 
 struct Record {
   std::atomic<uint32_t> state;
@@ -201,7 +205,7 @@ struct Process {
   int32_t ppid;
   uint32_t images;              // how many program images ran in it (exec keeps the entry)
   std::atomic<uint32_t> execing;  // set by the exec wrappers while exec runs: the next
-                                  // image of this pid takes the entry over
+                                  // image of this pid takes the entry over (ExecMark)
   // kBare: the process asks for its report as it exits and waits for it
   // (futex on this word): ReportState.
   std::atomic<uint32_t> report;

@@ -64,6 +64,25 @@ INSTANTIATE_TEST_SUITE_P(Ways, ExecdChild, ::testing::Values("fork-execve", "vfo
                            return n;
                          });
 
+// The handler's watchdog slot is released by the image its exec started
+// (the exec wrapper marks the entry): a slot left behind would be a false
+// handler-hang once the second image outlived --hang-timeout.
+TEST(ProcessTree, ExecFromAHandlerLeavesNoHang) {
+  REQUIRE_SIGSTORM();
+  auto s = run_sigstorm({"--check", "handler-hang", "--hang-timeout", "200ms"}, {target("exec_in_handler")});
+  ASSERT_FALSE(s.result.timed_out) << s.describe();
+  EXPECT_EQ(s.result.shell_status(), 0) << s.describe();
+  ASSERT_TRUE(s.report_ok) << s.describe();
+  const int first = int_field(s.result.out, "first");
+  EXPECT_GT(first, 0) << s.result.out;
+  EXPECT_EQ(int_field(s.result.out, "second"), first) << "exec from the handler kept the pid\n" << s.result.out;
+  EXPECT_TRUE(s.findings("handler-hang").empty()) << s.describe();
+  bool ran = false;
+  for (const json& h : s.report["handlers"])
+    if (h.value("signal", "") == "SIGUSR1") ran = h.value("ran", 0) == 1;
+  EXPECT_TRUE(ran) << "the handler ran (and claimed its slot)\n" << s.report["handlers"].dump(1);
+}
+
 TEST(ProcessTree, ChildrenThatExitRightAfterTheFinding) {
   REQUIRE_SIGSTORM();
   const int malloc_line = line_of(target_source("child_exit.c"), "@line:malloc-call");
