@@ -166,7 +166,6 @@ struct Config {
   double time_scale;        // 1.0: leave the program's timers alone
   uint32_t injection_count;
   uint32_t reserved;
-  Injection injections[kMaxInjections];
   // The CLI's pid: the process it started is the one whose parent this is.
   // after:/every: timers run in that process only, not in its children.
   int32_t cli_pid;
@@ -192,6 +191,9 @@ struct Config {
   // program, its tree must end within expect_exit_ns (0: not asked).
   uint64_t expect_exit_ns;
   uint64_t exit_signals;
+  // Last: every process reads the fields above at start-up, these only
+  // when there are specs (Header keeps the above on its first page).
+  Injection injections[kMaxInjections];
 };
 
 // A process of the run. The run may start any number of processes: the CLI
@@ -209,16 +211,18 @@ struct Process {
   // kBare: the process asks for its report as it exits and waits for it
   // (futex on this word): ReportState.
   std::atomic<uint32_t> report;
+  // Signals whose kernel disposition is one of the shim's handlers (bit
+  // sig - 1). The CLI compares it with /proc/PID/status SigCgt: a caught
+  // signal missing here was installed with a raw rt_sigaction, unchecked.
+  // Up here with what a process writes as it starts (SIGPIPE's catcher):
+  // one page of the entry, not two.
+  std::atomic<uint64_t> expected_caught;
   char exe[kModulePathLen];
   std::atomic<uint64_t> fired[kMaxInjections];
   std::atomic<uint64_t> calls[kMaxFunctions];  // hits per functions.def row
   // from=handler specs whose clock started in this process (bit per spec).
   std::atomic<uint32_t> started;
   uint32_t reserved2;
-  // Signals whose kernel disposition is one of the shim's handlers (bit
-  // sig - 1). The CLI compares it with /proc/PID/status SigCgt: a caught
-  // signal missing here was installed with a raw rt_sigaction, unchecked.
-  std::atomic<uint64_t> expected_caught;
   // Proof that the handlers ran: per signal, how often the program's
   // handler ran, how often that was at an interposed call (a call:
   // injection delivered it there) and which calls those were, and the
@@ -325,7 +329,9 @@ struct Header {
   uint32_t version;
   uint32_t header_size;     // sizeof(Header), to catch mismatched builds
   uint32_t reserved;
-  Config config;
+  // What every process reads or writes as it starts comes first, on the
+  // file's first page with Config's scalars (a page touched is a fault in
+  // every process of the run).
   std::atomic<uint32_t> next_record;
   std::atomic<uint32_t> next_module;
   std::atomic<uint32_t> next_process;  // slots used so far: readers look at [0, next_process)
@@ -340,6 +346,7 @@ struct Header {
   // one page per entry (which made every process of a build pay hundreds of
   // page faults). The CLI zeroes it as it frees an entry.
   std::atomic<int32_t> process_pids[kMaxProcesses];
+  Config config;
   Module modules[kMaxModules];
   Active active[kMaxActive];
   Process processes[kMaxProcesses];
@@ -353,6 +360,8 @@ struct Header {
 };
 
 constexpr size_t kFileSize = (sizeof(Header) + 4095) & ~size_t{4095};
+static_assert(offsetof(Header, config) + offsetof(Config, injections) <= 4096,
+              "what a process reads at start-up stays on the run file's first page");
 
 static_assert(std::atomic<uint32_t>::is_always_lock_free, "shared atomics");
 static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared atomics");
