@@ -66,10 +66,20 @@ void keep(char* dst, size_t cap, const char* kv) {
 
 void save_audit_env() {
   for (char** e = env_list(); e && *e; ++e) {
-    if (__builtin_strncmp(*e, "LD_AUDIT=", 9) == 0 && names_auditor(*e)) keep(g_env.audit, sizeof g_env.audit, *e);
-    if (__builtin_strncmp(*e, "GLIBC_TUNABLES=", 15) == 0) keep(g_env.tunables, sizeof g_env.tunables, *e);
+    if (__builtin_strncmp(*e, "LD_AUDIT=", 9) == 0 && names_auditor(*e)) {
+      keep(g_chain_env.audit, sizeof g_chain_env.audit, *e);
+      g_env.chain |= kChainAudit;
+    }
+    if (__builtin_strncmp(*e, "GLIBC_TUNABLES=", 15) == 0) {
+      keep(g_chain_env.tunables, sizeof g_chain_env.tunables, *e);
+      g_env.chain |= kChainTunables;
+    }
   }
-  if (!g_env.audit[0]) g_env.tunables[0] = 0;
+  // The tunables are passed on only with the auditor they are for.
+  if (!(g_env.chain & kChainAudit) && (g_env.chain & kChainTunables)) {
+    g_chain_env.tunables[0] = 0;
+    g_env.chain &= (unsigned char)~kChainTunables;
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // handler frames (longjmp-mask), and the injection engine's call: points.
 #include <errno.h>
 
+#include "preload/cold_bss.h"
 #include "preload/fuzz.h"
 #include "preload/handlers.h"
 #include "preload/inject.h"
@@ -14,9 +15,9 @@
 namespace sigstorm {
 
 __thread ThreadState t_state __attribute__((tls_model("initial-exec")));
-wire::Header* g_run = nullptr;
-uint32_t g_checks = 0;
-uint32_t g_policy = wire::kPolicyPosix;
+wire::Header* g_run SIGSTORM_HOT = nullptr;
+uint32_t g_checks SIGSTORM_HOT = 0;
+uint32_t g_policy SIGSTORM_HOT = wire::kPolicyPosix;
 uint8_t g_armed[kFnCount];
 
 namespace {

@@ -12,3 +12,11 @@
 #else
 #define SIGSTORM_COLD_BSS __attribute__((section(".lbss.sigstorm")))
 #endif
+
+// The other way round: what every process (and every fork child) writes
+// as it starts, kept in .data, whose one page the loader writes anyway
+// (it zeroes the part of that page where .bss begins). In .bss these sat
+// on two pages further on: two or three faults per process, one more per
+// fork child. .data must stay within that page
+// (tests/unit/test_shim_symbols.cpp checks the sections).
+#define SIGSTORM_HOT __attribute__((section(".data.sigstorm.hot")))

@@ -20,9 +20,19 @@ inline const char* env_value(const char* name) {
   return nullptr;
 }
 
+// What every process saves (SIGSTORM_HOT, preload/cold_bss.h).
 struct SavedEnv {
-  char shim_path[1024];   // this library, as the loader mapped it
-  char run_file[1200];    // "SIGSTORM_RUN_FILE=..."
+  // This library, as the loader mapped it: the loader's own string (its
+  // link map's name, which lives as long as the library), not a copy.
+  const char* shim_path = "";
+  char run_file[1200] = {};  // "SIGSTORM_RUN_FILE=..."
+  // Which parts of g_chain_env are set (ChainParts): the exec wrappers ask
+  // this, not the buffers, whose pages most processes never touch.
+  unsigned char chain = 0;
+};
+enum ChainParts : unsigned char { kChainAudit = 1, kChainTunables = 2, kChainRuntime = 4 };
+// What only processes under the auditor or a sanitizer save.
+struct ChainEnv {
   char audit[1200];       // "LD_AUDIT=...", when it names libsigstorm-audit.so (audit_link.cpp)
   char tunables[512];     // "GLIBC_TUNABLES=..." with the static TLS preloading under LD_AUDIT needs
   // The sanitizer runtime the CLI put before the shim in LD_PRELOAD (the
@@ -35,5 +45,6 @@ struct SavedEnv {
 // preload_first? Async-signal-safe: a stat.
 bool exec_needs_runtime(const char* path, int fd);
 extern SavedEnv g_env;
+extern ChainEnv g_chain_env;
 
 }  // namespace sigstorm

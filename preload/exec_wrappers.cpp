@@ -65,7 +65,8 @@ int with_sigstorm_env(char* const* envp, F&& run_with, bool runtime = false) {
   };
   if (!g_env.shim_path[0] || !g_env.run_file[0]) return run(envp);
   size_t n = 0;
-  bool has_run = false, has_preload = false, has_audit = !g_env.audit[0], has_tunables = !g_env.tunables[0];
+  bool has_run = false, has_preload = false, has_audit = !(g_env.chain & kChainAudit),
+       has_tunables = !(g_env.chain & kChainTunables);
   for (; envp && envp[n]; ++n) {
     if (starts_with(envp[n], "SIGSTORM_RUN_FILE=")) has_run = true;
     if (starts_with(envp[n], "LD_PRELOAD=") && contains(envp[n], g_env.shim_path)) has_preload = true;
@@ -77,7 +78,7 @@ int with_sigstorm_env(char* const* envp, F&& run_with, bool runtime = false) {
   char preload[kPreloadMax];
   size_t len = append(preload, 0, sizeof preload, "LD_PRELOAD=");
   if (runtime) {
-    len = append(preload, len, sizeof preload, g_env.preload_first);
+    len = append(preload, len, sizeof preload, g_chain_env.preload_first);
     len = append(preload, len, sizeof preload, ":");
   }
   const size_t head = len;
@@ -95,11 +96,11 @@ int with_sigstorm_env(char* const* envp, F&& run_with, bool runtime = false) {
       continue;
     }
     // The program's own LD_AUDIT gives way to the one sigstorm chained it into.
-    if (g_env.audit[0] && starts_with(envp[i], "LD_AUDIT=")) continue;
+    if ((g_env.chain & kChainAudit) && starts_with(envp[i], "LD_AUDIT=")) continue;
     fresh[k++] = envp[i];
   }
-  if (g_env.audit[0]) fresh[k++] = g_env.audit;
-  if (!has_tunables) fresh[k++] = g_env.tunables;  // the program's own GLIBC_TUNABLES, if any, stays
+  if (g_env.chain & kChainAudit) fresh[k++] = g_chain_env.audit;
+  if (!has_tunables) fresh[k++] = g_chain_env.tunables;  // the program's own GLIBC_TUNABLES, if any, stays
   fresh[k++] = preload;
   fresh[k++] = g_env.run_file;
   fresh[k] = nullptr;

@@ -27,6 +27,7 @@
 #include <fcntl.h>
 
 #include "inject/wire/fork_server.h"
+#include "preload/cold_bss.h"
 #include "preload/env.h"
 #include "preload/handlers.h"
 #include "preload/recorder.h"
@@ -59,7 +60,7 @@ struct Reason {
   }
 };
 
-bool g_serve = false;
+bool g_serve SIGSTORM_HOT = false;
 int g_ctl = -1, g_status = -1;
 int g_passed[wire::kForkServerInheritedMax];  // descriptors the CLI passes to every run
 int g_npassed = 0;

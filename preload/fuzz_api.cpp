@@ -8,6 +8,7 @@
 // Config's injections and calls begin/end around each scenario.
 #include <errno.h>
 
+#include "preload/cold_bss.h"
 #include "preload/fuzz.h"
 #include "preload/handlers.h"
 #include "preload/inject.h"
@@ -19,7 +20,7 @@
 namespace sigstorm {
 
 std::atomic<uint8_t>* g_fuzz_cov = nullptr;
-int g_fuzz_inproc = 0;
+int g_fuzz_inproc SIGSTORM_HOT = 0;
 __thread uint32_t t_fuzz_site __attribute__((tls_model("initial-exec")));
 
 namespace {

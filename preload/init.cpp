@@ -31,9 +31,11 @@
 
 namespace sigstorm {
 
-SavedEnv g_env;
-char** g_initial_env = nullptr;
-int g_owner_pid = 0;
+// constinit: no initializer may run after the constructor (priority 101) filled it.
+constinit SavedEnv g_env SIGSTORM_HOT;
+ChainEnv g_chain_env SIGSTORM_COLD_BSS;
+char** g_initial_env SIGSTORM_HOT = nullptr;
+int g_owner_pid SIGSTORM_HOT = 0;
 
 bool in_borrowed_memory() { return g_owner_pid != 0 && sys::getpid() != g_owner_pid; }
 
@@ -151,7 +153,7 @@ void stop_following() {
     environ[out++] = kv;
   }
   if (environ) environ[out] = nullptr;
-  g_env.shim_path[0] = 0;
+  g_env.shim_path = "";
   g_env.run_file[0] = 0;
 }
 
@@ -178,13 +180,13 @@ int find_shim_path(struct dl_phdr_info* info, size_t, void* data) {
     const ElfW(Phdr)& ph = info->dlpi_phdr[i];
     const uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
     if (ph.p_type != PT_LOAD || at < lo || at - lo >= ph.p_memsz) continue;
-    if (info->dlpi_name) copy(g_env.shim_path, sizeof g_env.shim_path, info->dlpi_name);
+    if (info->dlpi_name) g_env.shim_path = info->dlpi_name;
     return 1;
   }
   return 0;
 }
 
-std::atomic<int> g_checking{0};  // 0 not yet, 1 in progress, 2 started
+std::atomic<int> g_checking SIGSTORM_HOT{0};  // 0 not yet, 1 in progress, 2 started
 __thread bool t_starting __attribute__((tls_model("initial-exec")));
 // When the deferred step must wait for the constructor's end. Sanitizers
 // start on their first interceptor call and install their handlers then,
@@ -196,8 +198,8 @@ __thread bool t_starting __attribute__((tls_model("initial-exec")));
 // loader, where a dlopen crashes. The process is single-threaded there:
 // no signal can find a handler run before the constructor does the step.
 enum class Ctor { kNotYet, kRunning, kDone };
-Ctor g_ctor = Ctor::kNotYet;
-bool g_start_pending = false;
+Ctor g_ctor SIGSTORM_HOT = Ctor::kNotYet;
+bool g_start_pending SIGSTORM_HOT = false;
 bool start_must_wait() {
   if (g_ctor == Ctor::kRunning) return true;
   // Before the constructor: only while the loader maps the initial objects

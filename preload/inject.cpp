@@ -10,6 +10,7 @@
 
 #include "inject/wire/when.h"
 #include "preload/call_point.h"
+#include "preload/cold_bss.h"
 #include "preload/fuzz.h"
 #include "preload/handlers.h"
 #include "preload/interpose.h"
@@ -27,12 +28,12 @@ __thread int t_delivering_fn __attribute__((tls_model("initial-exec"))) = -1;
 namespace {
 
 const wire::Injection* g_specs = nullptr;
-uint32_t g_nspecs = 0;
+uint32_t g_nspecs SIGSTORM_HOT = 0;
 uint32_t g_here = 0;        // specs that fire in this process (bit per spec)
 uint32_t g_timed_here = 0;  // after:/every: specs whose clock runs in this process
 bool g_count_calls = false;  // fuzzing: count every call point's hits
 std::atomic<uint64_t> g_fired[wire::kMaxInjections];  // per process
-bool g_timer_running = false;
+bool g_timer_running SIGSTORM_HOT = false;
 
 uint64_t splitmix(uint64_t x) {
   x += 0x9e3779b97f4a7c15ull;
@@ -321,7 +322,7 @@ void inject_disarm() {
 void inject_after_fork() {
   // Threads do not survive fork; counts are per process; which specs fire
   // here may differ (target=children, target=NAME): as a new process.
-  g_timer_running = false;
+  if (g_timer_running) g_timer_running = false;  // no write: the fork child's page stays shared
   // Without specs or fuzzing every count and point is zero already: writing
   // the zeros again would only copy the pages (a fork of a shell, a make).
   if (!g_run || (g_run->config.injection_count == 0 && g_run->config.fuzz == 0 && !g_fuzz_inproc)) return;

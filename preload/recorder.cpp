@@ -11,8 +11,8 @@
 
 namespace sigstorm {
 
-wire::Process* g_process = nullptr;
-bool g_exec_left_slot = false;
+wire::Process* g_process SIGSTORM_HOT = nullptr;
+bool g_exec_left_slot SIGSTORM_HOT = false;
 
 namespace {
 
@@ -25,7 +25,7 @@ struct Slot {
   std::atomic<int32_t> index;
 };
 Slot g_merge[kSlots] SIGSTORM_COLD_BSS;
-std::atomic<bool> g_merge_used{false};  // a slot was claimed: a fork child has some to forget
+std::atomic<bool> g_merge_used SIGSTORM_HOT{false};  // a slot was claimed: a fork child has some to forget
 
 uint64_t mix(uint64_t h, uint64_t v) {
   h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);

@@ -12,6 +12,7 @@
 // allocate), so nothing ever calls through a null pointer.
 #include <atomic>
 
+#include "preload/cold_bss.h"
 #include "preload/table.h"
 #include "preload/state.h"
 #include "preload/sys.h"
@@ -24,7 +25,7 @@ const FnInfo kFnInfo[kFnCount] = {
 };
 
 namespace real {
-#define SIGSTORM_FN(name, ret, params, args, family, safety, flags) ret(*name) params = nullptr;
+#define SIGSTORM_FN(name, ret, params, args, family, safety, flags) ret(*name) params SIGSTORM_HOT = nullptr;
 #include "inject/wire/functions.def"
 
 namespace {
@@ -34,11 +35,11 @@ void** const kSlots[kFnCount] = {
 };
 
 __thread bool t_resolving __attribute__((tls_model("initial-exec")));
-std::atomic<int> g_state{0};  // 0 not yet, 1 in progress, 2 done
+std::atomic<int> g_state SIGSTORM_HOT{0};  // 0 not yet, 1 in progress, 2 done
 // 1: resolve_all looked it up (or is looking); 2: the C library lacks it. A
 // missing symbol is asked for once, since every failed dlsym allocates its
 // error message.
-std::atomic<uint8_t> g_tried[kFnCount];
+std::atomic<uint8_t> g_tried[kFnCount] SIGSTORM_HOT;
 
 void* lookup(int id) {
   const FnInfo& f = kFnInfo[id];
@@ -78,7 +79,7 @@ constexpr FnId kFirst[] = {fn_malloc, fn_calloc, fn_realloc, fn_free, fn_sigacti
 }  // namespace
 
 namespace {
-std::atomic<bool> g_first_done{false};
+std::atomic<bool> g_first_done SIGSTORM_HOT{false};
 }  // namespace
 
 void resolve_eager() {

@@ -92,13 +92,14 @@ bool same_entry(const char* p, size_t len, const char* path) {
 }
 
 void remember_runtime(const char* head, size_t len) {
-  if (len >= sizeof g_env.preload_first) return;  // the program re-exec'ing itself will say why
+  if (len >= sizeof g_chain_env.preload_first) return;  // the program re-exec'ing itself will say why
   struct stat st;
   if (sys::fstatat(AT_FDCWD, "/proc/self/exe", &st, 0) != 0) return;
-  __builtin_memcpy(g_env.preload_first, head, len);
-  g_env.preload_first[len] = 0;
-  g_env.exe_dev = st.st_dev;
-  g_env.exe_ino = st.st_ino;
+  __builtin_memcpy(g_chain_env.preload_first, head, len);
+  g_chain_env.preload_first[len] = 0;
+  g_chain_env.exe_dev = st.st_dev;
+  g_chain_env.exe_ino = st.st_ino;
+  g_env.chain |= kChainRuntime;
 }
 
 // LD_PRELOAD=RUNTIME:SHIM[:the user's]: the loader has mapped RUNTIME
@@ -148,10 +149,10 @@ bool sanitizer_init() {
 }
 
 bool exec_needs_runtime(const char* path, int fd) {
-  if (!g_env.preload_first[0]) return false;
+  if (!(g_env.chain & kChainRuntime)) return false;
   struct stat st;
   const long r = path ? sys::fstatat(AT_FDCWD, path, &st, 0) : sys::fstatat(fd, "", &st, AT_EMPTY_PATH);
-  return r == 0 && st.st_dev == g_env.exe_dev && st.st_ino == g_env.exe_ino;
+  return r == 0 && st.st_dev == g_chain_env.exe_dev && st.st_ino == g_chain_env.exe_ino;
 }
 
 int sanitizer_interceptor(uintptr_t pc, uintptr_t* start) {

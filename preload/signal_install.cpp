@@ -3,6 +3,7 @@
 // flags and mask, and every query answers with what the program installed.
 #include <errno.h>
 
+#include "preload/cold_bss.h"
 #include "preload/handlers.h"
 #include "preload/interpose.h"
 #include "preload/recorder.h"
@@ -11,11 +12,11 @@
 
 namespace sigstorm {
 
-std::atomic<uint64_t> g_actions[kNsig];
+std::atomic<uint64_t> g_actions[kNsig] SIGSTORM_HOT;
 
 namespace {
 
-std::atomic<bool> g_catchers_wanted{false};
+std::atomic<bool> g_catchers_wanted SIGSTORM_HOT{false};
 
 bool is_function(void* h) { return h != (void*)SIG_DFL && h != (void*)SIG_IGN && h != (void*)SIG_ERR; }
 

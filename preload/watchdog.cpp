@@ -3,6 +3,7 @@
 // records the stack of a thread the watchdog found stuck.
 #include <errno.h>
 
+#include "preload/cold_bss.h"
 #include "preload/handlers.h"
 #include "preload/interpose.h"
 #include "preload/recorder.h"
@@ -17,7 +18,7 @@ namespace {
 
 // The pid whose main thread claimed a slot (a fork child's pid differs, so
 // it needs no reset there).
-int g_main_slot_pid = 0;
+int g_main_slot_pid SIGSTORM_HOT = 0;
 
 wire::Active* claim_slot() {
   wire::Header* run = g_run;

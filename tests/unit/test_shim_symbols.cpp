@@ -528,6 +528,8 @@ TEST(AuditLibrarySymbols, NeedsNothingImportsNothingExportsTheAuditInterface) {
 // process's start-up writes is a fault, in every process of a run. A large
 // zero-initialized buffer declared without SIGSTORM_COLD_BSS
 // (preload/cold_bss.h) lands between them and spreads them out again.
+// What every process writes as it starts is in .data (SIGSTORM_HOT): that
+// must end on the page where .bss begins, which the loader writes anyway.
 // (clang 14 cannot place such buffers; the product build is gcc's.)
 #if !defined(__clang__)
 TEST(ShimLayout, SmallGlobalsStayOnFewPages) {
@@ -538,18 +540,23 @@ TEST(ShimLayout, SmallGlobalsStayOnFewPages) {
   ASSERT_NE(e, nullptr) << elf_errmsg(-1);
   size_t shstrndx = 0;
   ASSERT_EQ(elf_getshdrstrndx(e, &shstrndx), 0);
-  uint64_t bss = 0, lbss = 0;
+  uint64_t bss = 0, lbss = 0, data_at = 0, data_size = 0, bss_at = 0;
   for (Elf_Scn* scn = elf_nextscn(e, nullptr); scn; scn = elf_nextscn(e, scn)) {
     GElf_Shdr sh;
     if (!gelf_getshdr(scn, &sh)) continue;
     const std::string_view name = elf_strptr(e, shstrndx, sh.sh_name);
-    if (name == ".bss") bss = sh.sh_size;
+    if (name == ".bss") bss = sh.sh_size, bss_at = sh.sh_addr;
+    if (name == ".data") data_at = sh.sh_addr, data_size = sh.sh_size;
     if (name == ".lbss") lbss = sh.sh_size;
   }
   elf_end(e);
   ::close(fd);
   EXPECT_LE(bss, 4u * 4096) << ".bss is " << bss << " bytes: a large zero-initialized buffer belongs in SIGSTORM_COLD_BSS";
   EXPECT_GT(lbss, 64u * 1024) << "the cold buffers (the early arena, the dump buffer) are not in .lbss";
+  ASSERT_GT(data_size, 0u);
+  EXPECT_EQ(data_at / 4096, (data_at + data_size - 1) / 4096)
+      << ".data (" << data_size << " bytes at 0x" << std::hex << data_at << ") crosses a page: SIGSTORM_HOT holds too much";
+  EXPECT_EQ(data_at / 4096, bss_at / 4096) << ".bss does not begin on .data's page: the loader no longer writes it";
 }
 #endif
 
