@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "inject/wire/audit_link.h"
+#include "preload/cold_bss.h"
 #include "preload/env.h"
 #include "preload/handlers.h"
 #include "preload/interpose.h"
@@ -50,7 +51,7 @@ uint32_t xsave_area_size() {
   return (b + 63) & ~63u;
 }
 
-bool names_auditor(const char* kv) {
+SIGSTORM_HOT_TEXT bool names_auditor(const char* kv) {
   static const char kName[] = "libsigstorm-audit.so";
   for (const char* p = kv; *p; ++p)
     if (__builtin_strncmp(p, kName, sizeof kName - 1) == 0) return true;
@@ -58,13 +59,13 @@ bool names_auditor(const char* kv) {
 }
 
 // For the exec wrappers: a child whose environment lost LD_AUDIT gets it back.
-void keep(char* dst, size_t cap, const char* kv) {
+SIGSTORM_HOT_TEXT void keep(char* dst, size_t cap, const char* kv) {
   size_t i = 0;
   for (const char* p = kv; *p && i + 1 < cap; ++p) dst[i++] = *p;
   dst[i] = 0;
 }
 
-void save_audit_env() {
+SIGSTORM_HOT_TEXT void save_audit_env() {
   for (char** e = env_list(); e && *e; ++e) {
     if (__builtin_strncmp(*e, "LD_AUDIT=", 9) == 0 && names_auditor(*e)) {
       keep(g_chain_env.audit, sizeof g_chain_env.audit, *e);
@@ -86,7 +87,7 @@ void save_audit_env() {
 
 // Part of the eager start-up (sigstorm_init calls it): before a fork
 // server's fork point, so that its copies inherit the link.
-void audit_attach() {
+SIGSTORM_HOT_TEXT void audit_attach() {
   save_audit_env();
   auto* link = (const wire::AuditLink*)sigstorm_audit_hook();
   if (!link || link->magic != wire::kAuditMagic || link->version != wire::kAuditVersion) return;

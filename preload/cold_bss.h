@@ -20,3 +20,9 @@
 // fork child. .data must stay within that page
 // (tests/unit/test_shim_symbols.cpp checks the sections).
 #define SIGSTORM_HOT __attribute__((section(".data.sigstorm.hot")))
+
+// The code every process and fork child runs as it starts, side by side
+// (after the constructor's .text.startup): the kernel maps a file's pages
+// 64 KB at a time around a fault, and this code was spread over the whole
+// text, a fault in each window it touched.
+#define SIGSTORM_HOT_TEXT __attribute__((section(".text.hot.sigstorm")))

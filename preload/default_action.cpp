@@ -50,12 +50,12 @@ ArmedTimer* timer_of(int sig) {
   }
 }
 
-bool watching() {
+SIGSTORM_HOT_TEXT bool watching() {
   return g_run && check_enabled(wire::kDefaultAction) && !g_run->config.fuzz && !in_borrowed_memory();
 }
 
 // The program's disposition is SIG_DFL (ours may be the catcher).
-bool program_default(int sig) {
+SIGSTORM_HOT_TEXT bool program_default(int sig) {
   const uint64_t a = g_actions[sig].load(std::memory_order_acquire);
   if (a & kActManaged) return false;
   if (a & kActCatcher) return true;
@@ -63,7 +63,7 @@ bool program_default(int sig) {
   return real::sigaction(sig, nullptr, &cur) == 0 && cur.sa_handler == SIG_DFL;
 }
 
-void place_catcher(int sig) {
+SIGSTORM_HOT_TEXT void place_catcher(int sig) {
   if ((g_actions[sig].load(std::memory_order_acquire) & kActCatcher) || !program_default(sig)) return;
   struct sigaction ours = {};
   ours.sa_sigaction = crash_catcher;
@@ -99,14 +99,14 @@ void arm(ArmedTimer& timer, int fn, int sig, uint64_t ns);
 
 }  // namespace
 
-bool watches_default_action(int sig) {
+SIGSTORM_HOT_TEXT bool watches_default_action(int sig) {
   if (!watching()) return false;
   if (sig == SIGPIPE) return true;
   const ArmedTimer* t = timer_of(sig);
   return t && t->armed.load(std::memory_order_acquire);
 }
 
-void default_action_init() {
+SIGSTORM_HOT_TEXT void default_action_init() {
   if (watching()) place_catcher(SIGPIPE);
 }
 

@@ -1,6 +1,7 @@
 // exec and posix_spawn: a program that builds its own environment for a
 // child (env -i, clearenv, a fresh envp) would drop sigstorm from the
 // process tree; these wrappers put LD_PRELOAD and the run file back.
+#include "preload/cold_bss.h"
 #include "preload/env.h"
 #include "preload/handlers.h"
 #include "preload/interpose.h"
@@ -10,13 +11,13 @@ using namespace sigstorm;
 
 namespace {
 
-bool starts_with(const char* s, const char* prefix) {
+SIGSTORM_HOT_TEXT bool starts_with(const char* s, const char* prefix) {
   while (*prefix)
     if (*s++ != *prefix++) return false;
   return true;
 }
 
-bool contains(const char* s, const char* needle) {
+SIGSTORM_HOT_TEXT bool contains(const char* s, const char* needle) {
   for (; *s; ++s) {
     const char* a = s;
     const char* b = needle;
@@ -26,7 +27,7 @@ bool contains(const char* s, const char* needle) {
   return false;
 }
 
-size_t append(char* dst, size_t at, size_t cap, const char* src) {
+SIGSTORM_HOT_TEXT size_t append(char* dst, size_t at, size_t cap, const char* src) {
   while (*src && at + 1 < cap) dst[at++] = *src++;
   dst[at] = 0;
   return at;
@@ -38,7 +39,7 @@ constexpr size_t kPreloadMax = 8192;
 // While exec runs, this process's run-file entry says so: the image exec
 // starts takes the entry over (one entry per process, however many images).
 template <class F>
-int marked_exec(F&& run) {
+SIGSTORM_HOT_TEXT int marked_exec(F&& run) {
   wire::Process* p = in_borrowed_memory() ? nullptr : g_process;  // a vfork child's entry is its parent's
   if (p) p->execing.store(main_thread_holds_slot() ? wire::kExecSlot : wire::kExecPlain, std::memory_order_release);
   const int r = run();
@@ -47,7 +48,7 @@ int marked_exec(F&& run) {
 }
 
 // A name execvp searches along PATH (no '/') is not looked at.
-bool self_exec(const char* file) {
+SIGSTORM_HOT_TEXT bool self_exec(const char* file) {
   for (const char* c = file; c && *c; ++c)
     if (*c == '/') return exec_needs_runtime(file, -1);
   return false;
@@ -58,7 +59,7 @@ bool self_exec(const char* file) {
 // runtime the CLI put first in LD_PRELOAD (the shim took it out for
 // everything else the program runs).
 template <bool Marks = true, class F>
-int with_sigstorm_env(char* const* envp, F&& run_with, bool runtime = false) {
+SIGSTORM_HOT_TEXT int with_sigstorm_env(char* const* envp, F&& run_with, bool runtime = false) {
   auto run = [&](char* const* e) {
     if constexpr (Marks) return marked_exec([&] { return run_with(e); });
     else return run_with(e);

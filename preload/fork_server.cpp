@@ -303,14 +303,14 @@ void become_copy() {
 
 }  // namespace
 
-void fork_server_early() {
+SIGSTORM_HOT_TEXT void fork_server_early() {
   const char* spec = take_env(wire::kEnvForkServer);
   if (!spec || !parse(spec)) return;
   g_serve = true;
   note_early_descriptors();
 }
 
-bool fork_server_pending() { return g_serve; }
+SIGSTORM_HOT_TEXT bool fork_server_pending() { return g_serve; }
 
 void fork_server() {
   if (!g_serve) return;

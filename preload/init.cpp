@@ -41,7 +41,7 @@ bool in_borrowed_memory() { return g_owner_pid != 0 && sys::getpid() != g_owner_
 
 namespace {
 
-void copy(char* dst, size_t cap, const char* a, const char* b = "") {
+SIGSTORM_HOT_TEXT void copy(char* dst, size_t cap, const char* a, const char* b = "") {
   size_t i = 0;
   for (; *a && i + 1 < cap; ++a) dst[i++] = *a;
   for (; *b && i + 1 < cap; ++b) dst[i++] = *b;
@@ -76,7 +76,7 @@ long run_file_from_cli(const char* path) {
   return fd;
 }
 
-void map_run_file() {
+SIGSTORM_HOT_TEXT void map_run_file() {
   const char* path = env_value(wire::kEnvRunFile);
   long fd;
   if (!path || !*path) {
@@ -160,7 +160,7 @@ void stop_following() {
 // exec keeps the pid and the main thread's tid: a handler that called execve
 // left its watchdog slot behind. Only an image whose exec said the main
 // thread held a slot reads the table (24 KB: a page fault per page).
-void release_stale_slots() {
+SIGSTORM_HOT_TEXT void release_stale_slots() {
   if (!g_run || !g_process || !g_exec_left_slot) return;
   const int pid = sys::getpid();
   for (wire::Active& a : g_run->active) {
@@ -174,7 +174,7 @@ void release_stale_slots() {
 // This library's path, as the loader mapped it: the object whose segments
 // hold `data` (the constructor). dladdr would say the same after a walk of
 // the whole symbol table for the nearest symbol, which nobody reads here.
-int find_shim_path(struct dl_phdr_info* info, size_t, void* data) {
+SIGSTORM_HOT_TEXT int find_shim_path(struct dl_phdr_info* info, size_t, void* data) {
   const uintptr_t at = (uintptr_t)data;
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const ElfW(Phdr)& ph = info->dlpi_phdr[i];
@@ -207,9 +207,11 @@ bool start_must_wait() {
   return g_ctor == Ctor::kNotYet && _r_debug.r_state != r_debug::RT_CONSISTENT;
 }
 
-void after_fork_child() {
+SIGSTORM_HOT_TEXT void after_fork_child() {
   g_owner_pid = sys::getpid();
-  t_state.published = nullptr;  // the parent thread's slot
+  // The parent thread's slot. Written only when set: a write copies the
+  // page of TLS (a fault in every fork child).
+  if (t_state.published) t_state.published = nullptr;
   // A thread of the parent in the middle of the deferred step did not come
   // along: the child does it again, should it need it.
   int busy = 1;
@@ -255,8 +257,8 @@ __attribute__((constructor(101))) void sigstorm_init(int, char**, char** envp) {
     real::resolve_all();
     stack_init();
     audit_prepare();
+    fork_server();  // not in the hot text: most processes are no fork server
   }
-  fork_server();
   inject_init();
 }
 

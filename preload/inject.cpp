@@ -263,7 +263,7 @@ bool fires_here(const wire::Injection& s) {
   return true;
 }
 
-void inject_init() {
+SIGSTORM_HOT_TEXT void inject_init() {
   if (!g_run) return;
   const wire::Config& c = g_run->config;
   if (c.time_scale > 0 && c.time_scale != g_time_scale) g_time_scale = c.time_scale;
@@ -319,7 +319,7 @@ void inject_disarm() {
   for (int id = 0; id < kFnCount; ++id) g_armed[id] = g_points.solo[id] = 0;
 }
 
-void inject_after_fork() {
+SIGSTORM_HOT_TEXT void inject_after_fork() {
   // Threads do not survive fork; counts are per process; which specs fire
   // here may differ (target=children, target=NAME): as a new process.
   if (g_timer_running) g_timer_running = false;  // no write: the fork child's page stays shared

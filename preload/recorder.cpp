@@ -15,6 +15,12 @@ wire::Process* g_process SIGSTORM_HOT = nullptr;
 bool g_exec_left_slot SIGSTORM_HOT = false;
 
 namespace {
+// This image's program, as its entry says it: a fork child copies it from
+// its own memory, not from the parent's entry (a page of the run file).
+char g_exe[wire::kModulePathLen] SIGSTORM_HOT;
+}  // namespace
+
+namespace {
 
 constexpr uint32_t kSlots = 2048;  // power of two
 constexpr int32_t kDropped = -1;
@@ -155,27 +161,27 @@ namespace {
 
 // `exe`: the program, when the caller knows it (a fork child runs its
 // parent's), else read from /proc/self/exe.
-void fill(wire::Process& p, int pid, const char* exe) {
+SIGSTORM_HOT_TEXT void fill(wire::Process& p, int pid, const char* exe) {
   p.pid = pid;
   p.ppid = sys::getppid();
   p.execing.store(0, std::memory_order_relaxed);
   p.report.store(wire::kReportNone, std::memory_order_relaxed);  // a new image has not reported yet
   p.images++;
-  if (exe && exe[0]) {
-    size_t n = 0;
-    for (; exe[n] && n < sizeof p.exe - 1; ++n) p.exe[n] = exe[n];
-    p.exe[n] = 0;
-    return;
+  if (!exe || !exe[0]) {
+    long n = sys::readlink("/proc/self/exe", g_exe, sizeof g_exe - 1);
+    g_exe[n > 0 ? n : 0] = 0;
+  } else if (exe != g_exe) {
+    copy_text(g_exe, exe);
   }
-  long n = sys::readlink("/proc/self/exe", p.exe, sizeof p.exe - 1);
-  p.exe[n > 0 ? n : 0] = 0;
+  static_assert(sizeof g_exe == sizeof p.exe);
+  __builtin_memcpy(p.exe, g_exe, sizeof p.exe);
 }
 
 }  // namespace
 
-void process_start() { process_start_as(nullptr); }
+SIGSTORM_HOT_TEXT void process_start() { process_start_as(nullptr); }
 
-void process_start_as(const char* exe) {
+SIGSTORM_HOT_TEXT void process_start_as(const char* exe) {
   wire::Header* run = g_run;
   g_process = nullptr;
   if (!run) return;
@@ -222,7 +228,7 @@ void process_start_as(const char* exe) {
   run->dropped_processes.fetch_add(1);
 }
 
-void recorder_after_fork() {
+SIGSTORM_HOT_TEXT void recorder_after_fork() {
   // A parent that recorded nothing leaves the table untouched: writing it
   // would copy its pages (a fork server's copies would pay that every run).
   if (g_merge_used.load(std::memory_order_relaxed)) {
@@ -232,14 +238,9 @@ void recorder_after_fork() {
     }
     g_merge_used.store(false, std::memory_order_relaxed);
   }
-  t_state.tid = 0;
-  // The parent's program (an entry's exe is never rewritten in place while
-  // its process runs: exec takes the entry over only in the new image).
-  char exe[wire::kModulePathLen];
-  exe[0] = 0;
-  if (g_process) __builtin_memcpy(exe, g_process->exe, sizeof exe);
-  exe[sizeof exe - 1] = 0;
-  process_start_as(exe);
+  if (t_state.tid) t_state.tid = 0;
+  // The parent's program: what it wrote into its entry, from its memory.
+  process_start_as(g_process ? g_exe : nullptr);
 }
 
 }  // namespace sigstorm

@@ -41,7 +41,7 @@ std::atomic<int> g_state SIGSTORM_HOT{0};  // 0 not yet, 1 in progress, 2 done
 // error message.
 std::atomic<uint8_t> g_tried[kFnCount] SIGSTORM_HOT;
 
-void* lookup(int id) {
+SIGSTORM_HOT_TEXT void* lookup(int id) {
   const FnInfo& f = kFnInfo[id];
   void* p = nullptr;
   if (f.flags & VERSIONED) p = dlvsym(RTLD_NEXT, f.name, "GLIBC_2.3.2");
@@ -49,7 +49,7 @@ void* lookup(int id) {
   return p;
 }
 
-void fill(int id) {
+SIGSTORM_HOT_TEXT void fill(int id) {
   if (__atomic_load_n(kSlots[id], __ATOMIC_ACQUIRE)) return;
   if (g_tried[id].exchange(1, std::memory_order_acq_rel)) return;
   // Functions a libc may lack (pvalloc, _IO_putc, atexit) stay null; no
@@ -66,7 +66,7 @@ void die(const char* what) {
   sys::call6(SYS_exit_group, 127);
 }
 
-int slot_id(void** slot) {
+SIGSTORM_HOT_TEXT int slot_id(void** slot) {
   for (int id = 0; id < kFnCount; ++id)
     if (kSlots[id] == slot) return id;
   return -1;
@@ -82,7 +82,7 @@ namespace {
 std::atomic<bool> g_first_done SIGSTORM_HOT{false};
 }  // namespace
 
-void resolve_eager() {
+SIGSTORM_HOT_TEXT void resolve_eager() {
   if (g_first_done.load(std::memory_order_acquire) || t_resolving) return;
   // dlsym's success path frees the previous lookup's error message: free
   // (and the allocator it belongs to) must be found before any lookup can
@@ -113,7 +113,7 @@ void resolve_all() {
   g_state.store(2, std::memory_order_release);
 }
 
-void* resolve_slot(void** slot) {
+SIGSTORM_HOT_TEXT void* resolve_slot(void** slot) {
   void* p = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
   if (p) return p;
   // This one function, now: its first call, or a call from inside

@@ -106,7 +106,7 @@ void remember_runtime(const char* head, size_t len) {
 // already; what the program and its children see is LD_PRELOAD=SHIM[:...],
 // as for any program under sigstorm (a program without the sanitizer must
 // not get its runtime). Edited in place: the result is shorter.
-void drop_preload_head() {
+SIGSTORM_HOT_TEXT void drop_preload_head() {
   const char* shim = g_env.shim_path;
   if (!shim[0]) return;
   for (char** e = env_list(); e && *e; ++e) {
@@ -130,7 +130,7 @@ void drop_preload_head() {
 
 }  // namespace
 
-bool sanitizer_init() {
+SIGSTORM_HOT_TEXT bool sanitizer_init() {
   if (g_env.run_file[0]) drop_preload_head();  // a run of the CLI, which put the runtime there
   auto install = &__sanitizer_install_malloc_and_free_hooks;
   if (!install) return false;
@@ -148,7 +148,7 @@ bool sanitizer_init() {
   return true;
 }
 
-bool exec_needs_runtime(const char* path, int fd) {
+SIGSTORM_HOT_TEXT bool exec_needs_runtime(const char* path, int fd) {
   if (!(g_env.chain & kChainRuntime)) return false;
   struct stat st;
   const long r = path ? sys::fstatat(AT_FDCWD, path, &st, 0) : sys::fstatat(fd, "", &st, AT_EMPTY_PATH);

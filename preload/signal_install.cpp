@@ -44,7 +44,7 @@ void unwrap(uint64_t prev, struct sigaction* old) {
 }
 
 // The sigaction every entry point funnels into.
-int install(int sig, const struct sigaction* act, struct sigaction* old) {
+SIGSTORM_HOT_TEXT int install(int sig, const struct sigaction* act, struct sigaction* old) {
   auto fn = real_fn(real::sigaction);
   if (sig <= 0 || sig >= kNsig || sig == SIGKILL || sig == SIGSTOP) return fn(sig, act, old);
   // The first handler: the deferred start-up, before the kernel can run it
@@ -127,7 +127,7 @@ sighandler_t adopt(int sig, sighandler_t returned, bool failed) {
 
 }  // namespace
 
-void publish_caught() {
+SIGSTORM_HOT_TEXT void publish_caught() {
   if (!g_process || in_borrowed_memory()) return;
   uint64_t mask = 0;
   for (int sig = 1; sig < kNsig; ++sig) {
