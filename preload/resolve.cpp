@@ -19,10 +19,17 @@
 
 namespace sigstorm {
 
-const FnInfo kFnInfo[kFnCount] = {
-#define SIGSTORM_FN(name, ret, params, args, family, safety, flags) {#name, safety, (uint8_t)(flags)},
+constexpr FnNames kFnNames = {
+#define SIGSTORM_FN(name, ...) #name,
 #include "inject/wire/functions.def"
 };
+
+const FnInfo kFnInfo[kFnCount] = {
+#define SIGSTORM_FN(name, ret, params, args, family, safety, flags) \
+  {(uint16_t)__builtin_offsetof(FnNames, name), safety, (uint8_t)(flags)},
+#include "inject/wire/functions.def"
+};
+static_assert(sizeof(FnNames) < 65536, "FnInfo::name_at is 16 bits");
 
 namespace real {
 #define SIGSTORM_FN(name, ret, params, args, family, safety, flags) ret(*name) params SIGSTORM_HOT = nullptr;
@@ -43,9 +50,10 @@ std::atomic<uint8_t> g_tried[kFnCount] SIGSTORM_HOT;
 
 SIGSTORM_HOT_TEXT void* lookup(int id) {
   const FnInfo& f = kFnInfo[id];
+  const char* name = f.name();
   void* p = nullptr;
-  if (f.flags & VERSIONED) p = dlvsym(RTLD_NEXT, f.name, "GLIBC_2.3.2");
-  if (!p) p = dlsym(RTLD_NEXT, f.name);
+  if (f.flags & VERSIONED) p = dlvsym(RTLD_NEXT, name, "GLIBC_2.3.2");
+  if (!p) p = dlsym(RTLD_NEXT, name);
   return p;
 }
 

@@ -138,7 +138,7 @@ SIGSTORM_HOT_TEXT bool sanitizer_init() {
   if (!dladdr((void*)&sanitizer_init, &self)) return true;
   g_self_base = self.dli_fbase;
   dl_iterate_phdr(find_runtime, (void*)install);
-  for (int id = 0; id < kFnCount; ++id) add_range(kFnInfo[id].name, id);
+  for (int id = 0; id < kFnCount; ++id) add_range(kFnInfo[id].name(), id);
   for (const Extra& x : kExtra) add_range(x.name, x.fn);
   // Only an allocator that is the sanitizer's: UBSan's runtime has the hook
   // API too, but there the shim's malloc is the one the program calls. (This

@@ -18,10 +18,20 @@ enum FnId : int {
 enum : uint8_t { POSIX = 0, LINUX = 1, UNSAFE = 2 };
 enum : uint8_t { BLOCKS = 1, INTR = 2, RESTARTS = 4, VERSIONED = 8 };
 
+// Every function's name, one after the other: a table without pointers,
+// which the loader need not relocate (the pointers were 2.8 KB of relro,
+// one more page that every process wrote).
+struct FnNames {
+#define SIGSTORM_FN(name, ...) char name[sizeof #name];
+#include "inject/wire/functions.def"
+};
+extern const FnNames kFnNames;
+
 struct FnInfo {
-  const char* name;
+  uint16_t name_at;  // offset in kFnNames
   uint8_t safety;
   uint8_t flags;
+  const char* name() const { return reinterpret_cast<const char*>(&kFnNames) + name_at; }
 };
 extern const FnInfo kFnInfo[kFnCount];
 
