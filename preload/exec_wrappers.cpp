@@ -110,7 +110,7 @@ SIGSTORM_HOT_TEXT int with_sigstorm_env(char* const* envp, F&& run_with, bool ru
 
 }  // namespace
 
-SIGSTORM_WRAPPER(int, execve, (const char* path, char* const argv[], char* const envp[])) {
+SIGSTORM_WRAPPER_IN(SIGSTORM_HOT_TEXT, int, execve, (const char* path, char* const argv[], char* const envp[])) {
   auto fn = real_fn(real::execve);
   SIGSTORM_INTERCEPT(fn_execve, with_sigstorm_env(envp, [&](char* const* e) { return fn(path, argv, e); }, self_exec(path)));
 }

@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "preload/call_point.h"
+#include "preload/cold_bss.h"
 #include "preload/inject.h"
 #include "preload/state.h"
 #include "preload/table.h"
@@ -22,9 +23,11 @@
 
 // Defines the exported symbol NAME without redeclaring libc's prototype
 // (whose exception specification C++ would insist on).
-#define SIGSTORM_WRAPPER(ret, name, params)                                           \
+#define SIGSTORM_WRAPPER(ret, name, params) SIGSTORM_WRAPPER_IN(, ret, name, params)
+// The same, in section `place` (SIGSTORM_HOT_TEXT, preload/cold_bss.h).
+#define SIGSTORM_WRAPPER_IN(place, ret, name, params)                        \
   extern "C" SIGSTORM_EXPORT ret sigstorm_wrap_##name params __asm__(#name); \
-  extern "C" ret sigstorm_wrap_##name params
+  extern "C" place ret sigstorm_wrap_##name params
 
 namespace sigstorm {
 

@@ -186,7 +186,11 @@ SIGSTORM_HOT_TEXT void process_start_as(const char* exe) {
   g_process = nullptr;
   if (!run) return;
   const int pid = sys::getpid();
-  uint32_t used = run->next_process.load(std::memory_order_acquire);
+  // A fork child (exe given) claims an entry, which writes this page of the
+  // header: its first touch a write too (a read of a page of a file on disk
+  // maps it read-only, and the write faults again). Adding 0 changes nothing.
+  uint32_t used = exe ? run->next_process.fetch_add(0, std::memory_order_acq_rel)
+                      : run->next_process.load(std::memory_order_acquire);
   if (used > wire::kMaxProcesses) used = wire::kMaxProcesses;
   // This pid's entry from before an exec (the exec wrapper marked it): the
   // same process, one more image. Any other entry of this pid is a process

@@ -160,7 +160,7 @@ using namespace sigstorm;
   auto fn = real_fn(real::sigaction);            \
   SIGSTORM_INTERCEPT(id, expr)
 
-SIGSTORM_WRAPPER(int, sigaction, (int sig, const struct sigaction* act, struct sigaction* old)) {
+SIGSTORM_WRAPPER_IN(SIGSTORM_HOT_TEXT, int, sigaction, (int sig, const struct sigaction* act, struct sigaction* old)) {
   SIGSTORM_INSTALL_CALL(fn_sigaction, install(sig, act, old));
 }
 
@@ -181,7 +181,7 @@ sighandler_t legacy(F fn, int sig, sighandler_t h) {
 }  // namespace
 
 #define SIGSTORM_LEGACY_SIGNAL(name)                                    \
-  SIGSTORM_WRAPPER(sighandler_t, name, (int sig, sighandler_t h)) {     \
+  SIGSTORM_WRAPPER_IN(SIGSTORM_HOT_TEXT, sighandler_t, name, (int sig, sighandler_t h)) { \
     auto fn = real_fn(real::name);                                      \
     SIGSTORM_INTERCEPT(fn_##name, legacy(fn, sig, h));                  \
   }
