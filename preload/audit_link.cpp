@@ -16,6 +16,7 @@
 #include "preload/recorder.h"
 #include "preload/sanitizer.h"
 #include "preload/stack.h"
+#include "preload/startup.h"
 #include "preload/state.h"
 
 // The shim calls this through its own PLT; libsigstorm-audit.so redirects
@@ -97,7 +98,7 @@ SIGSTORM_HOT_TEXT void audit_attach() {
   // A fork child has only the forking thread: only its handlers run. The
   // count is in the auditor's private .bss: written only when it changes,
   // a child forked outside any handler (nearly all) copies no page for it.
-  pthread_atfork(nullptr, nullptr, [] {
+  on_fork_child([] {
     const uint32_t mine = t_state.depth > 0 ? 1 : 0;
     if (g_link->running->load(std::memory_order_relaxed) != mine)
       g_link->running->store(mine, std::memory_order_relaxed);

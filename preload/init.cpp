@@ -245,7 +245,7 @@ __attribute__((constructor(101))) void sigstorm_init(int, char**, char** envp) {
   if (g_run && (g_run->config.flags & wire::kNoFollowChildren)) stop_following();
   process_start();
   release_stale_slots();
-  pthread_atfork(nullptr, nullptr, after_fork_child);
+  on_fork_child(after_fork_child);
   audit_attach();  // before the deferred step, which makes the stubs' common path ready
   g_ctor = Ctor::kDone;
   if (g_start_pending || (sanitized && g_run)) start_checking();
@@ -265,6 +265,14 @@ __attribute__((constructor(101))) void sigstorm_init(int, char**, char** envp) {
 }  // namespace
 
 bool checking_started() { return g_checking.load(std::memory_order_acquire) == 2; }
+
+extern "C" int __register_atfork(void (*)(void), void (*)(void), void (*)(void), void*);
+extern "C" void* __dso_handle __attribute__((weak, visibility("hidden")));
+
+SIGSTORM_HOT_TEXT int on_fork_child(void (*child)(void)) {
+  // What the stub does: the handler belongs to this object (dlclose would drop it).
+  return __register_atfork(nullptr, nullptr, child, &__dso_handle == nullptr ? nullptr : __dso_handle);
+}
 
 // The deferred step. The caller is a sigaction/signal wrapper about to give
 // the kernel a handler (or the fuzz harness attaching): normal context, so

@@ -19,4 +19,9 @@ namespace sigstorm {
 void start_checking();
 bool checking_started();
 
+// pthread_atfork(nullptr, nullptr, child), without libc_nonshared.a's
+// one-line stub, which the linker put at the far end of the shim's text
+// (a page fault of its own in every process).
+int on_fork_child(void (*child)(void));
+
 }  // namespace sigstorm

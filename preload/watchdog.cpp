@@ -12,7 +12,7 @@
 
 namespace sigstorm {
 
-int probe_signal() { return SIGRTMAX - wire::kProbeSignalFromMax; }
+SIGSTORM_HOT_TEXT int probe_signal() { return SIGRTMAX - wire::kProbeSignalFromMax; }
 
 namespace {
 

@@ -138,7 +138,7 @@ constexpr Import kImports[] = {
     {"__sanitizer_install_malloc_and_free_hooks", Use::StartUp, "weak: defined only by a sanitizer runtime in the process; sanitizer_init installs the allocator hooks through it"},
     {"dladdr1", Use::StartUp, "sanitizer_init: the size of each sanitizer interceptor (RTLD_DL_SYMENT), to name the one a handler called"},
     {"dl_iterate_phdr", Use::StartUp, "sigstorm_init finds the shim's own path, stack_init its own text; takes the loader's lock"},
-    {"__register_atfork", Use::StartUp, "pthread_atfork (libc_nonshared.a) in sigstorm_init; allocates, locks"},
+    {"__register_atfork", Use::StartUp, "on_fork_child (what libc_nonshared.a's pthread_atfork calls) in sigstorm_init and audit_attach; allocates, locks"},
     {"pthread_create", Use::StartUp, "the timer thread: inject_init from the constructor or sigstorm_fuzz_attach/begin"},
     {"pthread_attr_init", Use::StartUp, "the timer thread's attributes (start_timer_thread)"},
     {"pthread_attr_destroy", Use::StartUp, "the timer thread's attributes (start_timer_thread)"},
