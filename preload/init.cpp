@@ -37,7 +37,8 @@ ChainEnv g_chain_env SIGSTORM_COLD_BSS;
 char** g_initial_env SIGSTORM_HOT = nullptr;
 int g_owner_pid SIGSTORM_HOT = 0;
 
-bool in_borrowed_memory() { return g_owner_pid != 0 && sys::getpid() != g_owner_pid; }
+SIGSTORM_HOT_TEXT bool in_borrowed_memory() { return g_owner_pid != 0 && sys::getpid() != g_owner_pid; }
+
 
 namespace {
 

@@ -185,7 +185,9 @@ SIGSTORM_HOT_TEXT void process_start_as(const char* exe) {
   wire::Header* run = g_run;
   g_process = nullptr;
   if (!run) return;
-  const int pid = sys::getpid();
+  // Its callers set g_owner_pid to this process's pid just before (the
+  // constructor, a fork child, a fork server's copy).
+  const int pid = g_owner_pid ? g_owner_pid : sys::getpid();
   // A fork child (exe given) claims an entry, which writes this page of the
   // header: its first touch a write too (a read of a page of a file on disk
   // maps it read-only, and the write faults again). Adding 0 changes nothing.
