@@ -15,7 +15,7 @@
 namespace sigstorm::wire {
 
 constexpr uint32_t kMagic = 0x4d545347;  // "GSTM"
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;  // 2: what a process touches at start-up moved to the first page
 
 constexpr uint32_t kMaxFrames = 40;
 constexpr uint32_t kMaxRecords = 4096;
