@@ -321,7 +321,7 @@ TEST(RunFile, DetectsCorruptionAndTruncation) {
   {
     FILE* f = std::fopen(rf.path().c_str(), "r+");
     ASSERT_NE(f, nullptr);
-    const uint32_t bad = 2;
+    const uint32_t bad = wire::kVersion + 1;
     std::fseek(f, static_cast<long>(offsetof(wire::Header, version)), SEEK_SET);
     std::fwrite(&bad, sizeof bad, 1, f);
     std::fclose(f);
