@@ -192,8 +192,8 @@ TEST(Symbolize, SeparateDebuginfoByDebuglink) {
   EXPECT_TRUE(ends_with(*linked.file, "test_symbolize.cpp")) << *linked.file;
 }
 
-// DEBUGINFOD_URLS set (Debian's /etc/profile.d sets it): libdw's standard
-// lookup would ask the server for a module without local debuginfo, write
+// DEBUGINFOD_URLS set (Debian's /etc/profile.d/debuginfod.sh sets it where
+// enabled): libdw's standard lookup would ask the server for a module without local debuginfo, write
 // a cache under XDG_CACHE_HOME, and wait for the answer. sigstorm never does.
 TEST(Symbolize, NeverAsksADebuginfodServer) {
   Copies c;
