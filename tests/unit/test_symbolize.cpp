@@ -193,8 +193,9 @@ TEST(Symbolize, SeparateDebuginfoByDebuglink) {
 }
 
 // DEBUGINFOD_URLS set (Debian's /etc/profile.d/debuginfod.sh sets it where
-// enabled): libdw's standard lookup would ask the server for a module without local debuginfo, write
-// a cache under XDG_CACHE_HOME, and wait for the answer. sigstorm never does.
+// enabled): libdw's standard lookup would ask the server for a module
+// without local debuginfo, write a cache under XDG_CACHE_HOME, and wait for
+// the answer. sigstorm never does.
 TEST(Symbolize, NeverAsksADebuginfodServer) {
   Copies c;
   ASSERT_FALSE(c.dir.empty());
