@@ -127,13 +127,14 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# dpkg-shlibdeps finds libc6, libdw1, libelf1 from the ELF files (the CLI
-# links libstdc++ and libgcc statically: cli/CMakeLists.txt); libunwind8 is
-# dlopen()ed by the shim, so it is named here.
+# dpkg-shlibdeps finds libc6 and libelf1 from the ELF files (the CLI links
+# libstdc++ and libgcc statically: cli/CMakeLists.txt); libunwind8 is
+# dlopen()ed by the shim and libdw1 by the CLI's symbolizer, so they are
+# named here.
 find_program(SIGSTORM_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(SIGSTORM_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libunwind8")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libunwind8, libdw1 (>= 0.188)")
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.34), libdw1 (>= 0.188), libelf1 (>= 0.188), libunwind8")
 endif()

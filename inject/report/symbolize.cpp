@@ -1,6 +1,7 @@
 #include "inject/report/symbolize.h"
 
 #include <cxxabi.h>
+#include <dlfcn.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
@@ -19,6 +20,41 @@
 namespace sigstorm {
 namespace {
 
+// libdw, loaded at the first module a report symbolizes: a run with
+// nothing to symbolize never maps it, nor its liblzma and libbz2 (about 20
+// page faults and 0.1 ms of every CLI start). The functions this file calls:
+#define SIGSTORM_LIBDW_FUNCTIONS(X)                                                                    \
+  X(dwarf_attr_integrate) X(dwarf_formstring) X(dwarf_getscopes) X(dwarf_getsrc_die) X(dwarf_haspc)   \
+  X(dwarf_lineno) X(dwarf_linesrc) X(dwarf_tag) X(dwelf_elf_gnu_build_id) X(dwfl_begin)               \
+  X(dwfl_build_id_find_debuginfo) X(dwfl_build_id_find_elf) X(dwfl_end) X(dwfl_lineinfo)              \
+  X(dwfl_module_addrdie) X(dwfl_module_addrinfo) X(dwfl_module_build_id) X(dwfl_module_getelf)        \
+  X(dwfl_module_getsrc) X(dwfl_module_nextcu) X(dwfl_offline_section_address) X(dwfl_report_begin)    \
+  X(dwfl_report_elf) X(dwfl_report_end)
+
+struct Libdw {
+#define SIGSTORM_LIBDW_SLOT(name) decltype(&::name) name = nullptr;
+  SIGSTORM_LIBDW_FUNCTIONS(SIGSTORM_LIBDW_SLOT)
+#undef SIGSTORM_LIBDW_SLOT
+  bool ok = false;
+};
+
+const Libdw& dw() {
+  static const Libdw lib = [] {
+    Libdw l;
+    void* h = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
+    const char* missing = h ? nullptr : dlerror();
+#define SIGSTORM_LIBDW_LOAD(name) \
+  if (h && !missing && !(l.name = reinterpret_cast<decltype(&::name)>(dlsym(h, #name)))) missing = #name;
+    SIGSTORM_LIBDW_FUNCTIONS(SIGSTORM_LIBDW_LOAD)
+#undef SIGSTORM_LIBDW_LOAD
+    l.ok = !missing;
+    if (missing) std::fprintf(stderr, "sigstorm: warning: libdw (elfutils) unusable, stacks are not symbolized: %s\n", missing);
+    return l;
+  }();
+  return lib;
+}
+
+
 struct Segment {
   uint64_t offset;
   uint64_t filesz;
@@ -29,12 +65,12 @@ struct Segment {
 bool same_build(Dwfl_Module* mod, int fd) {
   const unsigned char* bits = nullptr;
   GElf_Addr vaddr = 0;
-  const int n = dwfl_module_build_id(mod, &bits, &vaddr);
+  const int n = dw().dwfl_module_build_id(mod, &bits, &vaddr);
   if (n <= 0) return false;
   Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
   if (!elf) return false;
   const void* id = nullptr;
-  const ssize_t m = dwelf_elf_gnu_build_id(elf, &id);
+  const ssize_t m = dw().dwelf_elf_gnu_build_id(elf, &id);
   const bool same = m == n && std::memcmp(id, bits, static_cast<size_t>(n)) == 0;
   elf_end(elf);
   return same;
@@ -49,7 +85,7 @@ bool same_build(Dwfl_Module* mod, int fd) {
 // stripped /bin/sh's handler 9 minutes), as no sanitizer's symbolizer does.
 int find_local_debuginfo(Dwfl_Module* mod, void** userdata, const char* modname, GElf_Addr base,
                          const char* file_name, const char* debuglink, GElf_Word crc, char** found) {
-  const int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink, crc, found);
+  const int fd = dw().dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink, crc, found);
   if (fd >= 0 || !file_name || !debuglink || !*debuglink) return fd;
   const std::string path = file_name;
   const size_t slash = path.rfind('/');
@@ -68,17 +104,20 @@ int find_local_debuginfo(Dwfl_Module* mod, void** userdata, const char* modname,
   return -1;
 }
 
-const Dwfl_Callbacks kCallbacks = {
-    .find_elf = dwfl_build_id_find_elf,
-    .find_debuginfo = find_local_debuginfo,
-    .section_address = dwfl_offline_section_address,
-    .debuginfo_path = nullptr,
-};
+const Dwfl_Callbacks* callbacks() {
+  static const Dwfl_Callbacks cb = {
+      .find_elf = dw().dwfl_build_id_find_elf,
+      .find_debuginfo = find_local_debuginfo,
+      .section_address = dw().dwfl_offline_section_address,
+      .debuginfo_path = nullptr,
+  };
+  return &cb;
+}
 
 std::optional<std::string> attr_string(Dwarf_Die* die, unsigned name) {
   Dwarf_Attribute attr;
-  if (!dwarf_attr_integrate(die, name, &attr)) return std::nullopt;
-  const char* s = dwarf_formstring(&attr);
+  if (!dw().dwarf_attr_integrate(die, name, &attr)) return std::nullopt;
+  const char* s = dw().dwarf_formstring(&attr);
   if (!s || !*s) return std::nullopt;
   return std::string(s);
 }
@@ -86,10 +125,10 @@ std::optional<std::string> attr_string(Dwarf_Die* die, unsigned name) {
 // The compile unit whose code holds addr. libdw looks it up in
 // .debug_aranges, which clang does not emit by default: then walk the units.
 Dwarf_Die* cu_at(Dwfl_Module* mod, Dwarf_Addr addr, Dwarf_Addr* bias) {
-  if (Dwarf_Die* cu = dwfl_module_addrdie(mod, addr, bias)) return cu;
+  if (Dwarf_Die* cu = dw().dwfl_module_addrdie(mod, addr, bias)) return cu;
   Dwarf_Die* cu = nullptr;
-  while ((cu = dwfl_module_nextcu(mod, cu, bias)) != nullptr)
-    if (dwarf_haspc(cu, addr - *bias) > 0) return cu;
+  while ((cu = dw().dwfl_module_nextcu(mod, cu, bias)) != nullptr)
+    if (dw().dwarf_haspc(cu, addr - *bias) > 0) return cu;
   return nullptr;
 }
 
@@ -99,10 +138,10 @@ std::optional<std::string> dwarf_function(Dwfl_Module* mod, Dwarf_Addr addr) {
   Dwarf_Die* cudie = cu_at(mod, addr, &cubias);
   if (!cudie) return std::nullopt;
   Dwarf_Die* scopes = nullptr;
-  const int n = dwarf_getscopes(cudie, addr - cubias, &scopes);
+  const int n = dw().dwarf_getscopes(cudie, addr - cubias, &scopes);
   std::optional<std::string> name;
   for (int i = 0; i < n && !name; ++i) {
-    const int tag = dwarf_tag(&scopes[i]);
+    const int tag = dw().dwarf_tag(&scopes[i]);
     if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine) continue;
     if (auto linkage = attr_string(&scopes[i], DW_AT_linkage_name)) {
       name = demangle(*linkage);
@@ -154,7 +193,7 @@ struct Symbolizer::Module {
   Dwarf_Addr bias = 0;
   std::vector<Segment> segments;
   ~Module() {
-    if (dwfl) dwfl_end(dwfl);
+    if (dwfl) dw().dwfl_end(dwfl);
   }
 };
 
@@ -165,17 +204,17 @@ Symbolizer::Module* Symbolizer::module(const std::string& path) {
   auto it = modules_.find(path);
   if (it != modules_.end()) return it->second.get();
   auto m = std::make_unique<Module>();
-  m->dwfl = dwfl_begin(&kCallbacks);
+  m->dwfl = dw().ok ? dw().dwfl_begin(callbacks()) : nullptr;
   if (m->dwfl) {
-    dwfl_report_begin(m->dwfl);
+    dw().dwfl_report_begin(m->dwfl);
     // Base 0, relative to p_vaddr: the module's addresses are the file's
     // own virtual addresses plus its bias (0 for ET_DYN and ET_EXEC alike).
-    m->mod = dwfl_report_elf(m->dwfl, path.c_str(), path.c_str(), -1, 0, true);
-    dwfl_report_end(m->dwfl, nullptr, nullptr);
+    m->mod = dw().dwfl_report_elf(m->dwfl, path.c_str(), path.c_str(), -1, 0, true);
+    dw().dwfl_report_end(m->dwfl, nullptr, nullptr);
   }
   if (m->mod) {
     GElf_Addr bias = 0;
-    Elf* elf = dwfl_module_getelf(m->mod, &bias);
+    Elf* elf = dw().dwfl_module_getelf(m->mod, &bias);
     m->bias = bias;
     size_t phnum = 0;
     if (elf && elf_getphdrnum(elf, &phnum) == 0) {
@@ -206,9 +245,9 @@ namespace {
 // the CU's own line table).
 void from_dwarf(Dwfl_Module* mod, Dwarf_Addr addr, Symbol& sym) {
   sym.function = dwarf_function(mod, addr);
-  if (Dwfl_Line* line = dwfl_module_getsrc(mod, addr)) {
+  if (Dwfl_Line* line = dw().dwfl_module_getsrc(mod, addr)) {
     int lineno = 0;
-    const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr);
+    const char* file = dw().dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr);
     if (file && *file) {
       sym.file = file;
       if (lineno > 0) sym.line = lineno;
@@ -217,12 +256,12 @@ void from_dwarf(Dwfl_Module* mod, Dwarf_Addr addr, Symbol& sym) {
   }
   Dwarf_Addr cubias = 0;
   if (Dwarf_Die* cu = cu_at(mod, addr, &cubias)) {
-    if (Dwarf_Line* line = dwarf_getsrc_die(cu, addr - cubias)) {
+    if (Dwarf_Line* line = dw().dwarf_getsrc_die(cu, addr - cubias)) {
       int lineno = 0;
-      const char* file = dwarf_linesrc(line, nullptr, nullptr);
+      const char* file = dw().dwarf_linesrc(line, nullptr, nullptr);
       if (file && *file) {
         sym.file = file;
-        if (dwarf_lineno(line, &lineno) == 0 && lineno > 0) sym.line = lineno;
+        if (dw().dwarf_lineno(line, &lineno) == 0 && lineno > 0) sym.line = lineno;
       }
     }
   }
@@ -241,7 +280,7 @@ Symbol Symbolizer::symbolize(const std::string& path, uint64_t offset) {
     if (!sym.function) {
       GElf_Off off = 0;
       GElf_Sym elfsym;
-      const char* name = dwfl_module_addrinfo(m->mod, addr, &off, &elfsym, nullptr, nullptr, nullptr);
+      const char* name = dw().dwfl_module_addrinfo(m->mod, addr, &off, &elfsym, nullptr, nullptr, nullptr);
       if (name && *name) sym.function = demangle(name);
     }
   }
@@ -255,7 +294,7 @@ std::optional<uint64_t> Symbolizer::function_entry(const std::string& path, uint
   Module* m = module(path);
   GElf_Off off = 0;
   GElf_Sym elfsym;
-  if (!dwfl_module_addrinfo(m->mod, *vaddr + m->bias, &off, &elfsym, nullptr, nullptr, nullptr) || off > offset)
+  if (!dw().dwfl_module_addrinfo(m->mod, *vaddr + m->bias, &off, &elfsym, nullptr, nullptr, nullptr) || off > offset)
     return std::nullopt;
   return offset - off;  // in the same segment: a function does not span two
 }

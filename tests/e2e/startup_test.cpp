@@ -4,6 +4,10 @@
 // stack, right after it is installed.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "harness.h"
 
 using namespace e2e;
@@ -64,4 +68,41 @@ TEST(LazyStart, ForkChildOfAParentWithoutHandlers) {
   ASSERT_GT(child, 0) << s.result.out;
   expect_checked_handler(s, child);
   EXPECT_EQ(s.report["processes"].size(), 2u) << "both processes have their entry\n" << s.report["processes"].dump(1);
+}
+
+namespace {
+
+// What the loader reports the CLI loaded (LD_DEBUG=files, one file per
+// process): the file of the process whose objects are needed by the CLI.
+std::string cli_loads(const std::vector<std::string>& program) {
+  TempDir dir;
+  RunOptions o;
+  o.env_set = {{"LD_DEBUG", "files"}, {"LD_DEBUG_OUTPUT", dir.file("ld")}};
+  std::vector<std::string> argv = {cli_path(), "run", "--"};
+  argv.insert(argv.end(), program.begin(), program.end());
+  const RunResult r = run(argv, o);
+  EXPECT_TRUE(r.started) << r.describe();
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path)) {
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    if (text.str().find("needed by " + cli_path()) != std::string::npos) return text.str();
+  }
+  ADD_FAILURE() << "no LD_DEBUG output of the CLI in " << dir.path;
+  return {};
+}
+
+}  // namespace
+
+// The CLI loads libdw (and its liblzma, libbz2) only when a report has
+// something to symbolize.
+TEST(CliStart, LibdwOnlyWhenThereIsSomethingToSymbolize) {
+  REQUIRE_SIGSTORM();
+  const std::string quiet = cli_loads({"/bin/true"});
+  EXPECT_NE(quiet.find("file=libelf.so.1"), std::string::npos) << "LD_DEBUG saw the CLI's libraries\n" << quiet;
+  EXPECT_EQ(quiet.find("file=libdw.so.1"), std::string::npos) << "nothing to symbolize, yet libdw was loaded\n"
+                                                             << quiet;
+  const std::string finding = cli_loads({target("unsafe_malloc")});
+  EXPECT_NE(finding.find("file=libdw.so.1"), std::string::npos) << "a finding's stack is symbolized with libdw\n"
+                                                               << finding;
 }
