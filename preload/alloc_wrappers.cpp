@@ -2,10 +2,10 @@
 // allocate while we look them up; those few bytes come from a static arena
 // and are never freed.
 #include <errno.h>
-#include <link.h>
 
 #include "preload/cold_bss.h"
 #include "preload/interpose.h"
+#include "preload/startup.h"
 
 using namespace sigstorm;
 
@@ -32,16 +32,9 @@ __attribute__((noinline, cold)) void* arena_alloc(size_t n) {
 // brk, the heap in 1 MB mmaps, and calloc clearing what the kernel already
 // zeroed (git faulted 128 pages more per command). Those few bytes come
 // from the arena: libc's malloc starts with the program, as it would bare.
-// Once the loader is done, one predictable branch.
-bool g_loader_done = false;
-
-__attribute__((noinline, cold)) bool loader_relocating() {
-  if (_r_debug.r_state == r_debug::RT_CONSISTENT) g_loader_done = true;
-  return !g_loader_done;
-}
-
+// Once the constructor has started, one predictable branch.
 inline void* early(size_t n) {
-  return __builtin_expect(!g_loader_done, 0) && loader_relocating() ? arena_alloc(n) : nullptr;
+  return __builtin_expect(g_ctor == Ctor::kNotYet, 0) && loader_starting() ? arena_alloc(n) : nullptr;
 }
 
 }  // namespace

@@ -40,6 +40,10 @@ int g_owner_pid SIGSTORM_HOT = 0;
 SIGSTORM_HOT_TEXT bool in_borrowed_memory() { return g_owner_pid != 0 && sys::getpid() != g_owner_pid; }
 
 
+Ctor g_ctor SIGSTORM_HOT = Ctor::kNotYet;
+
+bool loader_starting() { return _r_debug.r_state != r_debug::RT_CONSISTENT; }
+
 namespace {
 
 SIGSTORM_HOT_TEXT void copy(char* dst, size_t cap, const char* a, const char* b = "") {
@@ -198,14 +202,12 @@ __thread bool t_starting __attribute__((tls_model("initial-exec")));
 // la_symbind needs the table it allocates), so ASan starts inside the
 // loader, where a dlopen crashes. The process is single-threaded there:
 // no signal can find a handler run before the constructor does the step.
-enum class Ctor { kNotYet, kRunning, kDone };
-Ctor g_ctor SIGSTORM_HOT = Ctor::kNotYet;
 bool g_start_pending SIGSTORM_HOT = false;
 bool start_must_wait() {
   if (g_ctor == Ctor::kRunning) return true;
   // Before the constructor: only while the loader maps the initial objects
   // (a library constructor's handler, as on any program, starts it at once).
-  return g_ctor == Ctor::kNotYet && _r_debug.r_state != r_debug::RT_CONSISTENT;
+  return g_ctor == Ctor::kNotYet && loader_starting();
 }
 
 SIGSTORM_HOT_TEXT void after_fork_child() {

@@ -19,6 +19,15 @@ namespace sigstorm {
 void start_checking();
 bool checking_started();
 
+// The shim's constructor: not yet run, running, done.
+enum class Ctor : unsigned char { kNotYet, kRunning, kDone };
+extern Ctor g_ctor;
+
+// Whether the loader is still mapping and relocating the process's initial
+// objects (ld.so's r_state says RT_CONSISTENT once it is done). Asked only
+// while g_ctor is kNotYet: a constructor runs after that.
+__attribute__((noinline, cold)) bool loader_starting();
+
 // pthread_atfork(nullptr, nullptr, child), without libc_nonshared.a's
 // one-line stub, which the linker put at the far end of the shim's text
 // (a page fault of its own in every process).
