@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -109,13 +110,20 @@ int main(int argc, char** argv) {
 
   // Building every subcommand's options was half of what the CLI executes
   // of its own in `sigstorm run -- true` (CLI11 checks each new option
-  // against all before it). The top level has flags only and takes one
-  // subcommand, so the one argv[1] names is the only one a parse can enter:
-  // only it gets options. Any other argv[1] (-h, -V, a typo) builds all.
-  const CLI::App* named = nullptr;
-  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
-    if (argc > 1 && sub->check_name(argv[1])) named = sub;
-  const auto wanted = [&](const CLI::App* sub) { return !named || named == sub; };
+  // against all before it). A parse enters only a subcommand a whole
+  // argument names, and then no other (the top level has flags only and
+  // takes one subcommand): the one argv[1] names, else one named later
+  // (`sigstorm -h run`). Only those get their options; --version and
+  // --help alone build none.
+  const auto names = [&](const CLI::App* sub, int i) { return i < argc && sub->check_name(argv[i]); };
+  const std::vector<CLI::App*> subs = app.get_subcommands([](CLI::App*) { return true; });
+  const bool first_named = std::any_of(subs.begin(), subs.end(), [&](const CLI::App* sub) { return names(sub, 1); });
+  const auto wanted = [&](const CLI::App* sub) {
+    if (first_named) return names(sub, 1);
+    for (int i = 2; i < argc; ++i)
+      if (names(sub, i)) return true;
+    return false;
+  };
 
   sigstorm::cli::Options ro;
   if (wanted(run)) sigstorm::cli::add_options(run, ro, sigstorm::cli::kRun);
