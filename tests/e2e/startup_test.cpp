@@ -107,9 +107,9 @@ TEST(CliStart, LibdwOnlyWhenThereIsSomethingToSymbolize) {
                                                                << finding;
 }
 
-// The CLI builds only the options of the subcommand argv[1] names (any
-// other argv[1] builds them all): each subcommand still has every option of
-// its own, named first or not, from the command line and from
+// The CLI builds only the options of the subcommand argv[1] names (else of
+// one a later argument names): each subcommand still has every option of
+// its own, named first or after -h, from the command line and from
 // SIGSTORM_OPTIONS.
 TEST(CliStart, EachSubcommandHasItsOptionsNamedFirstOrNot) {
   REQUIRE_SIGSTORM();
