@@ -137,10 +137,11 @@ CLI::App* add_fuzz_command(CLI::App& app) {
   CLI::App* fuzz = app.add_subcommand(
       "fuzz", "Search injection schedules for PROGRAM; print a `sigstorm run` line that reproduces the first finding");
   fuzz->footer(kFuzzFooter);
-  add_options(fuzz, g_options, kFuzz);
   g_app = fuzz;
   return fuzz;
 }
+
+void add_fuzz_options(CLI::App* fuzz) { add_options(fuzz, g_options, kFuzz); }
 
 int fuzz_command() {
   apply_environment(g_app, &g_options);

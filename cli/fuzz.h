@@ -7,8 +7,10 @@
 
 namespace sigstorm::cli {
 
-// Adds the `fuzz` subcommand (its options live in cli/fuzz.cpp).
+// Adds the `fuzz` subcommand, then its options (they live in cli/fuzz.cpp;
+// main builds them only when a parse can enter it).
 CLI::App* add_fuzz_command(CLI::App& app);
+void add_fuzz_options(CLI::App* fuzz);
 
 // Runs it, once `add_fuzz_command`'s subcommand was parsed. Returns the exit
 // status; throws sigstorm::Error (usage, exit 2) before the program starts.

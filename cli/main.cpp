@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -100,37 +101,57 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   app.footer("Run `sigstorm SUBCOMMAND --help` for the options of each subcommand.");
 
-  // ---- run ----
-  sigstorm::cli::Options ro;
   CLI::App* run = app.add_subcommand("run", "Run PROGRAM with libsigstorm.so preloaded and report findings");
   run->footer(kRunFooter);
-  sigstorm::cli::add_options(run, ro, sigstorm::cli::kRun);
-
-  // ---- points ----
-  std::string points_format = "text";
   CLI::App* points = app.add_subcommand(
       "points", "List every injection point (interposed function): family, safety, blocking, SA_RESTART");
-  points->add_option("--format", points_format, "text (default) or markdown (docs/points.md)")
-      ->type_name("text|markdown");
-  std::optional<std::string> points_policy;
-  points->add_option("--policy", points_policy,
-                     "Instead, list what a handler may call under the policy: posix or linux, each with its reason")
-      ->type_name("posix|linux");
+  CLI::App* report = app.add_subcommand("report", "Render a saved JSON report as text, SARIF, HTML or JSON");
+  CLI::App* fuzz = sigstorm::cli::add_fuzz_command(app);
 
-  // ---- report ----
+  // Building every subcommand's options was half of what the CLI executes
+  // of its own in `sigstorm run -- true` (CLI11 checks each new option
+  // against all before it). A parse enters only a subcommand a whole
+  // argument names, and then no other (the top level has flags only and
+  // takes one subcommand): the one argv[1] names, else one named later
+  // (`sigstorm -h run`). Only those get their options; --version and
+  // --help alone build none.
+  const auto names = [&](const CLI::App* sub, int i) { return i < argc && sub->check_name(argv[i]); };
+  const std::vector<CLI::App*> subs = app.get_subcommands([](CLI::App*) { return true; });
+  const bool first_named = std::any_of(subs.begin(), subs.end(), [&](const CLI::App* sub) { return names(sub, 1); });
+  const auto wanted = [&](const CLI::App* sub) {
+    if (first_named) return names(sub, 1);
+    for (int i = 2; i < argc; ++i)
+      if (names(sub, i)) return true;
+    return false;
+  };
+
+  sigstorm::cli::Options ro;
+  if (wanted(run)) sigstorm::cli::add_options(run, ro, sigstorm::cli::kRun);
+
+  std::string points_format = "text";
+  std::optional<std::string> points_policy;
+  if (wanted(points)) {
+    points->add_option("--format", points_format, "text (default) or markdown (docs/points.md)")
+        ->type_name("text|markdown");
+    points->add_option("--policy", points_policy,
+                       "Instead, list what a handler may call under the policy: posix or linux, each with its reason")
+        ->type_name("posix|linux");
+  }
+
   std::string report_in;
   std::optional<std::string> report_format, report_out;
-  CLI::App* report = app.add_subcommand("report", "Render a saved JSON report as text, SARIF, HTML or JSON");
-  report->add_option("file", report_in, "The JSON report (from sigstorm run --report FILE.json)")
-      ->type_name("FILE.json")
-      ->required();
-  report->add_option("--format", report_format, "text (default, or from OUT's extension), sarif, html or json")
-      ->type_name("FORMAT");
-  report->add_option("-o,--report,--output", report_out, "Write to OUT instead of stdout")->type_name("OUT");
   sigstorm::cli::Options report_options;
-  sigstorm::cli::add_options(report, report_options, sigstorm::cli::kReport);
+  if (wanted(report)) {
+    report->add_option("file", report_in, "The JSON report (from sigstorm run --report FILE.json)")
+        ->type_name("FILE.json")
+        ->required();
+    report->add_option("--format", report_format, "text (default, or from OUT's extension), sarif, html or json")
+        ->type_name("FORMAT");
+    report->add_option("-o,--report,--output", report_out, "Write to OUT instead of stdout")->type_name("OUT");
+    sigstorm::cli::add_options(report, report_options, sigstorm::cli::kReport);
+  }
 
-  CLI::App* fuzz = sigstorm::cli::add_fuzz_command(app);
+  if (wanted(fuzz)) sigstorm::cli::add_fuzz_options(fuzz);
 
   try {
     app.parse(argc, argv);

@@ -1,5 +1,5 @@
-// The run file (inject/wire/record_format.h) from the CLI's side: create it in a
-// private directory, fill in the Config, read it back after the run, remove it.
+// The run file (inject/wire/record_format.h) from the CLI's side: create it,
+// fill in the Config, read it back after the run, remove it.
 #pragma once
 #include <optional>
 #include <string>
@@ -11,9 +11,9 @@ namespace sigstorm {
 
 class RunFile {
  public:
-  // Makes a private directory (mkdtemp under $TMPDIR, else /tmp), creates
-  // the file in it (O_EXCL|O_NOFOLLOW, 0600), sizes it to wire::kFileSize,
-  // maps it shared and writes magic, version, header_size and config.
+  // Creates the file under $TMPDIR, else /tmp (mkostemp: a name no one
+  // can guess, O_EXCL, 0600), sizes it to wire::kFileSize, maps it shared
+  // and writes magic, version, header_size and config.
   // Throws sigstorm::Error.
   static RunFile create(const wire::Config& config);
 
@@ -30,12 +30,11 @@ class RunFile {
   // its size, magic, version and header_size. Throws sigstorm::Error.
   const wire::Header& read() const;
 
-  // Unmaps, closes, deletes the file and its directory. Idempotent.
+  // Unmaps, closes, deletes the file. Idempotent.
   void remove();
 
  private:
   RunFile() = default;
-  std::string dir_;
   std::string path_;
   int fd_ = -1;
   wire::Header* header_ = nullptr;

@@ -6,11 +6,11 @@
 // (SCM_RIGHTS) when the peer is a descendant of this process, and with
 // nothing otherwise.
 #pragma once
+#include <pthread.h>
 #include <sys/types.h>
 
 #include <atomic>
 #include <string_view>
-#include <thread>
 
 #include "inject/run/run_file.h"
 
@@ -28,11 +28,13 @@ class RunFileShare {
 
  private:
   void serve();
+  static void* serve_thread(void* self);
   const RunFile& run_file_;
   pid_t root_;
   int listen_fd_ = -1;
   int stop_fd_[2] = {-1, -1};
-  std::thread thread_;
+  pthread_t thread_{};
+  bool started_ = false;
 };
 
 // Sends `body` over a unix socket with descriptor `fd` (SCM_RIGHTS; none

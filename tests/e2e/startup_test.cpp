@@ -106,3 +106,35 @@ TEST(CliStart, LibdwOnlyWhenThereIsSomethingToSymbolize) {
   EXPECT_NE(finding.find("file=libdw.so.1"), std::string::npos) << "a finding's stack is symbolized with libdw\n"
                                                                << finding;
 }
+
+// The CLI builds only the options of the subcommand argv[1] names (else of
+// one a later argument names): each subcommand still has every option of
+// its own, named first or after -h, from the command line and from
+// SIGSTORM_OPTIONS.
+TEST(CliStart, EachSubcommandHasItsOptionsNamedFirstOrNot) {
+  REQUIRE_SIGSTORM();
+  const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> helps = {
+      {{"run", "--help"}, {"--inject", "--hang-timeout", "--no-follow-children", "--srcroot"}},
+      {{"-h", "run"}, {"--inject", "--hang-timeout", "--no-follow-children", "--srcroot"}},
+      {{"fuzz", "--help"}, {"--runs", "--no-fork-server", "--hang-timeout"}},
+      {{"report", "--help"}, {"--output", "--suppressions", "--color"}},
+      {{"points", "--help"}, {"--format", "--policy"}},
+  };
+  for (const auto& [args, options] : helps) {
+    std::vector<std::string> argv = {cli_path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const RunResult r = run(argv);
+    ASSERT_EQ(r.shell_status(), 0) << args[0] << " " << args[1] << ": " << r.describe();
+    for (const std::string& option : options)
+      EXPECT_NE(r.out.find(option), std::string::npos) << args[0] << " " << args[1] << " lists " << option << "\n"
+                                                        << r.out;
+  }
+  const RunResult flag = run({cli_path(), "run", "--hang-timeout", "soon", "--", "/bin/true"});
+  EXPECT_EQ(flag.shell_status(), 2) << flag.describe();
+  EXPECT_NE(flag.err.find("--hang-timeout 'soon'"), std::string::npos) << flag.err;
+  RunOptions o;
+  o.env_set = {{"SIGSTORM_OPTIONS", "hang_timeout=soon"}};
+  const RunResult env = run({cli_path(), "run", "--", "/bin/true"}, o);
+  EXPECT_EQ(env.shell_status(), 2) << env.describe();
+  EXPECT_NE(env.err.find("soon"), std::string::npos) << env.err;
+}
