@@ -9,6 +9,7 @@
 #include "preload/state.h"
 #include "preload/sys.h"
 #include "preload/table.h"
+#include "preload/unwind_files.h"
 
 namespace sigstorm {
 namespace {
@@ -58,9 +59,15 @@ void stack_init() {
   if (done) return;
   done = true;
   dl_iterate_phdr(find_own_text, (void*)&stack_init);
+  if (!real::dlopen) return;
   // RTLD_LOCAL keeps libunwind's _Unwind_* out of the program's symbol
-  // scope: C++ exceptions keep unwinding with libgcc_s.
-  void* h = real::dlopen ? real::dlopen(SIGSTORM_LIBUNWIND_SONAME, RTLD_NOW | RTLD_LOCAL) : nullptr;
+  // scope: C++ exceptions keep unwinding with libgcc_s. By path, what it
+  // needs first, so that the loader finds its DT_NEEDED by soname among the
+  // loaded objects and searches nothing; the last file is libunwind's own.
+  void* h = nullptr;
+  for (const char* const* file = kUnwindFiles; *file; ++file) h = real::dlopen(*file, RTLD_NOW | RTLD_LOCAL);
+  // Moved or never there (a package built elsewhere): the loader's search.
+  if (!h) h = real::dlopen(SIGSTORM_LIBUNWIND_SONAME, RTLD_NOW | RTLD_LOCAL);
   if (!h) return;
   g_unw.getcontext = (int (*)(unw_context_t*))dlsym(h, SIGSTORM_STR(unw_tdep_getcontext));
   g_unw.init_local = (int (*)(unw_cursor_t*, unw_context_t*))dlsym(h, SIGSTORM_STR(unw_init_local));
