@@ -18,6 +18,7 @@
 #include "preload/stack.h"
 #include "preload/startup.h"
 #include "preload/state.h"
+#include "preload/sys.h"
 
 // The shim calls this through its own PLT; libsigstorm-audit.so redirects
 // that one binding to a function returning its AuditLink. Without the audit
@@ -107,6 +108,11 @@ void audit_prepare() {
     sigstorm_audit_xsave = measured ? measured - 1 : wire::xsave_area_size();
     __atomic_store_n(&sigstorm_audit_xsave_known, true, __ATOMIC_RELEASE);
   }
+}
+
+void audit_own_loading(bool on) {
+  const wire::AuditLink* link = g_link;
+  if (link) link->own_loading->store(on ? sys::gettid() : 0, std::memory_order_release);
 }
 
 void audit_handler_running(int delta) {

@@ -6,6 +6,7 @@
 #include <libunwind.h>
 #include <link.h>
 
+#include "preload/handlers.h"
 #include "preload/state.h"
 #include "preload/sys.h"
 #include "preload/table.h"
@@ -65,9 +66,11 @@ void stack_init() {
   // needs first, so that the loader finds its DT_NEEDED by soname among the
   // loaded objects and searches nothing; the last file is libunwind's own.
   void* h = nullptr;
+  audit_own_loading(true);
   for (const char* const* file = kUnwindFiles; *file; ++file) h = real::dlopen(*file, RTLD_NOW | RTLD_LOCAL);
   // Moved or never there (a package built elsewhere): the loader's search.
   if (!h) h = real::dlopen(SIGSTORM_LIBUNWIND_SONAME, RTLD_NOW | RTLD_LOCAL);
+  audit_own_loading(false);
   if (!h) return;
   g_unw.getcontext = (int (*)(unw_context_t*))dlsym(h, SIGSTORM_STR(unw_tdep_getcontext));
   g_unw.init_local = (int (*)(unw_cursor_t*, unw_context_t*))dlsym(h, SIGSTORM_STR(unw_init_local));
