@@ -56,9 +56,10 @@ bool in_shim_text(uintptr_t pc) { return pc >= g_text_lo && pc < g_text_hi; }
 void stack_init() {
   // Once per process image: a fork server's copies find it done by their
   // parent.
+  // Written before it is read: a read of this untouched .bss page would map
+  // the zero page, and the write after it fault a second time.
   static bool done = false;
-  if (done) return;
-  done = true;
+  if (__atomic_exchange_n(&done, true, __ATOMIC_RELAXED)) return;
   dl_iterate_phdr(find_own_text, (void*)&stack_init);
   if (!real::dlopen) return;
   // RTLD_LOCAL keeps libunwind's _Unwind_* out of the program's symbol
