@@ -2,6 +2,7 @@
 
 #define UNW_LOCAL_ONLY
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <libunwind.h>
 #include <link.h>
@@ -97,8 +98,25 @@ void stack_init() {
   if (g_unw.getcontext(&uc) == 0) g_unw.init_local(&cursor, &uc);
 }
 
+namespace {
+
+void walk(RawStack* out, int skip_signal_frames);
+
+}  // namespace
+
 void capture_stack(RawStack* out, int skip_signal_frames) {
   if (!g_unw_ok) return;
+  // libunwind's address validation sets errno (its pipe's first read is
+  // EAGAIN, mincore of an unmapped page ENOMEM); a capture runs inside the
+  // program's handlers and calls, whose errno is theirs.
+  const int saved_errno = errno;
+  walk(out, skip_signal_frames);
+  errno = saved_errno;
+}
+
+namespace {
+
+void walk(RawStack* out, int skip_signal_frames) {
   unw_context_t uc;
   unw_cursor_t cursor;
   if (g_unw.getcontext(&uc) != 0 || g_unw.init_local(&cursor, &uc) != 0) return;
@@ -138,6 +156,8 @@ void capture_stack(RawStack* out, int skip_signal_frames) {
     out->flags[out->n++] = flags;
   } while (g_unw.step(&cursor) > 0);
 }
+
+}  // namespace
 
 namespace {
 
