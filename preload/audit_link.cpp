@@ -4,11 +4,11 @@
 // thread the real function is a load and an indirect jump away; inside a
 // handler, a function the policy does not allow is recorded as unsafe-call
 // under the name the caller used, and then called.
-#include <cpuid.h>
 #include <pthread.h>
 #include <stddef.h>
 
 #include "inject/wire/audit_link.h"
+#include "inject/wire/xsave.h"
 #include "preload/cold_bss.h"
 #include "preload/env.h"
 #include "preload/handlers.h"
@@ -18,6 +18,7 @@
 #include "preload/stack.h"
 #include "preload/startup.h"
 #include "preload/state.h"
+#include "preload/sys.h"
 
 // The shim calls this through its own PLT; libsigstorm-audit.so redirects
 // that one binding to a function returning its AuditLink. Without the audit
@@ -41,16 +42,6 @@ namespace {
 
 const wire::AuditLink* g_link = nullptr;
 bool sigstorm_audit_xsave_known = false;
-
-// The state XSAVE keeps (x87, SSE, AVX, AVX-512: every argument register
-// a variadic or vector call may use), sized by CPUID leaf 0xD.
-uint32_t xsave_area_size() {
-  unsigned a, b, c, d;
-  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) return 0;
-  if (__get_cpuid_max(0, nullptr) < 0xd) return 0;
-  __cpuid_count(0xd, 0, a, b, c, d);
-  return (b + 63) & ~63u;
-}
 
 SIGSTORM_HOT_TEXT bool names_auditor(const char* kv) {
   static const char kName[] = "libsigstorm-audit.so";
@@ -106,14 +97,22 @@ SIGSTORM_HOT_TEXT void audit_attach() {
 }
 
 // CPUID is slow where it matters most (a virtual machine traps it: tens of
-// microseconds for the three), so only a process that gets as far as
-// checking pays for it, before its first handler can reach a stub's
-// common path.
+// microseconds for the three): the CLI measured the XSAVE area once for the
+// whole run (inject/wire/xsave.h); a process without its run file asks, but
+// only once it gets as far as checking, before its first handler can reach
+// a stub's common path.
 void audit_prepare() {
   if (g_link && !__atomic_load_n(&sigstorm_audit_xsave_known, __ATOMIC_ACQUIRE)) {
-    sigstorm_audit_xsave = xsave_area_size();
+    const wire::Header* run = g_run;
+    const uint32_t measured = run ? run->config.xsave_area : 0;
+    sigstorm_audit_xsave = measured ? measured - 1 : wire::xsave_area_size();
     __atomic_store_n(&sigstorm_audit_xsave_known, true, __ATOMIC_RELEASE);
   }
+}
+
+void audit_own_loading(bool on) {
+  const wire::AuditLink* link = g_link;
+  if (link) link->own_loading->store(on ? sys::gettid() : 0, std::memory_order_release);
 }
 
 void audit_handler_running(int delta) {

@@ -90,6 +90,9 @@ void audit_attach();
 // The audit stubs' common path made ready (the XSAVE area's size): the
 // deferred start-up, and a fork server before its copies.
 void audit_prepare();
+// Around the shim's dlopen() of its own libraries: the objects it maps are
+// left out of the audit (wire::AuditLink::own_loading).
+void audit_own_loading(bool on);
 // A thread starts (+1) or ends (-1) running handlers: while none does, the
 // audit stubs jump straight to their functions.
 void audit_handler_running(int delta);

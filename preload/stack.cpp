@@ -2,13 +2,16 @@
 
 #define UNW_LOCAL_ONLY
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <libunwind.h>
 #include <link.h>
 
+#include "preload/handlers.h"
 #include "preload/state.h"
 #include "preload/sys.h"
 #include "preload/table.h"
+#include "preload/unwind_files.h"
 
 namespace sigstorm {
 namespace {
@@ -52,15 +55,24 @@ int find_own_text(struct dl_phdr_info* info, size_t, void* self) {
 bool in_shim_text(uintptr_t pc) { return pc >= g_text_lo && pc < g_text_hi; }
 
 void stack_init() {
-  // Once per process image: a fork server's copies find it done (and the
-  // calling thread's caches warm) by their parent.
+  // Once per process image: a fork server's copies find it done by their
+  // parent.
+  // Written before it is read: a read of this untouched .bss page would map
+  // the zero page, and the write after it fault a second time.
   static bool done = false;
-  if (done) return;
-  done = true;
+  if (__atomic_exchange_n(&done, true, __ATOMIC_RELAXED)) return;
   dl_iterate_phdr(find_own_text, (void*)&stack_init);
+  if (!real::dlopen) return;
   // RTLD_LOCAL keeps libunwind's _Unwind_* out of the program's symbol
-  // scope: C++ exceptions keep unwinding with libgcc_s.
-  void* h = real::dlopen ? real::dlopen(SIGSTORM_LIBUNWIND_SONAME, RTLD_NOW | RTLD_LOCAL) : nullptr;
+  // scope: C++ exceptions keep unwinding with libgcc_s. By path, what it
+  // needs first, so that the loader finds its DT_NEEDED by soname among the
+  // loaded objects and searches nothing; the last file is libunwind's own.
+  void* h = nullptr;
+  audit_own_loading(true);
+  for (const char* const* file = kUnwindFiles; *file; ++file) h = real::dlopen(*file, RTLD_NOW | RTLD_LOCAL);
+  // Moved or never there (a package built elsewhere): the loader's search.
+  if (!h) h = real::dlopen(SIGSTORM_LIBUNWIND_SONAME, RTLD_NOW | RTLD_LOCAL);
+  audit_own_loading(false);
   if (!h) return;
   g_unw.getcontext = (int (*)(unw_context_t*))dlsym(h, SIGSTORM_STR(unw_tdep_getcontext));
   g_unw.init_local = (int (*)(unw_cursor_t*, unw_context_t*))dlsym(h, SIGSTORM_STR(unw_init_local));
@@ -77,12 +89,34 @@ void stack_init() {
   // it interrupted was unwinding too.
   if (g_unw.set_caching_policy && g_unw.local_space)
     g_unw.set_caching_policy(*g_unw.local_space, UNW_CACHE_PER_THREAD);
-  RawStack warm;
-  capture_stack(&warm, 0);
+  // libunwind's once-per-process set-up (tdep_init: its memory pools, the
+  // pipe it validates addresses with) happens at the first unw_init_local:
+  // here, not in the first handler that captures. A whole walk would only
+  // add this thread's cache of these frames: 70 sigprocmask calls, ~20 us.
+  unw_context_t uc;
+  unw_cursor_t cursor;
+  if (g_unw.getcontext(&uc) == 0) g_unw.init_local(&cursor, &uc);
 }
+
+namespace {
+
+void walk(RawStack* out, int skip_signal_frames);
+
+}  // namespace
 
 void capture_stack(RawStack* out, int skip_signal_frames) {
   if (!g_unw_ok) return;
+  // libunwind's address validation sets errno (its pipe's first read is
+  // EAGAIN, mincore of an unmapped page ENOMEM); a capture runs inside the
+  // program's handlers and calls, whose errno is theirs.
+  const int saved_errno = errno;
+  walk(out, skip_signal_frames);
+  errno = saved_errno;
+}
+
+namespace {
+
+void walk(RawStack* out, int skip_signal_frames) {
   unw_context_t uc;
   unw_cursor_t cursor;
   if (g_unw.getcontext(&uc) != 0 || g_unw.init_local(&cursor, &uc) != 0) return;
@@ -122,6 +156,8 @@ void capture_stack(RawStack* out, int skip_signal_frames) {
     out->flags[out->n++] = flags;
   } while (g_unw.step(&cursor) > 0);
 }
+
+}  // namespace
 
 namespace {
 

@@ -1,5 +1,5 @@
 // Stacks captured inside signal handlers: libunwind (dlopen()ed at start-up,
-// warmed outside any handler) for the walk, /proc/self/maps for the module
+// its one-time set-up done outside any handler) for the walk, /proc/self/maps for the module
 // and file offset of each frame. Symbols are the CLI's job, after the run.
 #pragma once
 
@@ -15,7 +15,7 @@ struct RawStack {
   uint32_t n = 0;
 };
 
-// Loads libunwind and warms its caches. Start-up only.
+// Loads libunwind and runs its one-time set-up. Start-up only.
 void stack_init();
 // Marks libsigstorm.so's own code so that captures leave it out.
 bool in_shim_text(uintptr_t pc);

@@ -5,8 +5,8 @@
 // this process's entry in it, the fork hook, the --inject specs (call:
 // points armed; the timer thread of after:/every: specs that need no
 // handler). Deferred, once, before the program's first handler can run:
-// every real function resolved, libunwind loaded and warmed on the calling
-// thread, the hang probe, the timer thread of from=handler specs.
+// every real function resolved, libunwind loaded and set up, the hang
+// probe, the timer thread of from=handler specs.
 #pragma once
 
 namespace sigstorm {

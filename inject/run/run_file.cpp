@@ -16,11 +16,20 @@
 #include "inject/error.h"
 #include "inject/run/process_ledger.h"
 #include "inject/run/supervisor.h"  // monotonic_ns
+#include "inject/wire/xsave.h"
 
 namespace sigstorm {
 namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
+
+// Measured once: every process of the run (and every run of a fuzz job)
+// reads it instead of asking CPUID.
+wire::Config with_machine(wire::Config config) {
+  static const uint32_t xsave = wire::xsave_area_size() + 1;
+  config.xsave_area = xsave;
+  return config;
+}
 
 }  // namespace
 
@@ -66,7 +75,7 @@ RunFile RunFile::create(const wire::Config& config) {
   rf.header_->magic = wire::kMagic;
   rf.header_->version = wire::kVersion;
   rf.header_->header_size = sizeof(wire::Header);
-  rf.header_->config = config;
+  rf.header_->config = with_machine(config);
   rf.header_->start_ns = monotonic_ns();
   return rf;
 }
@@ -153,7 +162,7 @@ void reset_run(wire::Header& h, const wire::Config& config) {
   h.events_seen.store(0);
   h.start_ns = monotonic_ns();
   std::memset(reinterpret_cast<void*>(h.interleavings), 0, sizeof h.interleavings);
-  h.config = config;
+  h.config = with_machine(config);
 }
 
 void check_header(const wire::Header& header) {

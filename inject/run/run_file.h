@@ -13,7 +13,8 @@ class RunFile {
  public:
   // Creates the file under $TMPDIR, else /tmp (mkostemp: a name no one
   // can guess, O_EXCL, 0600), sizes it to wire::kFileSize, maps it shared
-  // and writes magic, version, header_size and config.
+  // and writes magic, version, header_size and config (with the machine's
+  // xsave_area, inject/wire/xsave.h).
   // Throws sigstorm::Error.
   static RunFile create(const wire::Config& config);
 

@@ -11,7 +11,7 @@
 namespace sigstorm::wire {
 
 constexpr uint32_t kAuditMagic = 0x41545347;  // "GSTA"
-constexpr uint32_t kAuditVersion = 3;
+constexpr uint32_t kAuditVersion = 4;
 
 // How a stub enters its function once the check has run (in a handler only).
 enum AuditMode : uint8_t {
@@ -45,6 +45,11 @@ struct AuditLink {
   const std::atomic<uintptr_t>* overflow_stub;
   uint32_t overflow_bytes;
   uint32_t max_stubs;
+  // The thread (tid) whose dlopen() loads the shim's own libraries
+  // (libunwind and what it needs: preload/stack.cpp), 0 otherwise: the
+  // objects new to the process that this dlopen maps are the shim's, and
+  // no binding from or to them is audited.
+  std::atomic<int32_t>* own_loading;
 };
 
 }  // namespace sigstorm::wire

@@ -165,7 +165,10 @@ struct Config {
   uint64_t hang_timeout_ns;
   double time_scale;        // 1.0: leave the program's timers alone
   uint32_t injection_count;
-  uint32_t reserved;
+  // wire::xsave_area_size() + 1, as the CLI measured it (inject/wire/xsave.h);
+  // 0: not measured (the shim's own run memory, the in-process harness): a
+  // process that needs it asks CPUID itself.
+  uint32_t xsave_area;
   // The CLI's pid: the process it started is the one whose parent this is.
   // after:/every: timers run in that process only, not in its children.
   int32_t cli_pid;

@@ -127,6 +127,7 @@ std::atomic<uint32_t>* g_hash = nullptr;  // generations 1 and on
 std::atomic<uint32_t> g_generation_used[kHashGenerations];  // claims of each generation's half
 std::atomic<uint32_t> g_generations{1};                   // generations that may hold a stub
 std::atomic<uint32_t> g_count{0};
+std::atomic<int32_t> g_own_loading{0};  // AuditLink::own_loading
 
 bool g_enabled = false;
 uint32_t g_policy = sigstorm::wire::kPolicyPosix;
@@ -379,6 +380,7 @@ SIGSTORM_AUDIT_EXPORT unsigned la_version(unsigned version) {
     g_link.overflow_stub = &g_overflow_exec;
     g_link.overflow_bytes = kOverflowBytes;
     g_link.max_stubs = kMaxStubs;
+    g_link.own_loading = &g_own_loading;
   }
   return LAV_CURRENT;
 }
@@ -400,6 +402,13 @@ SIGSTORM_AUDIT_EXPORT unsigned la_objopen(struct link_map* map, Lmid_t lmid, uin
   if ((in_dir && starts_with(file, "ld-linux")) || starts_with(file, "linux-vdso") || starts_with(file, "linux-gate"))
     return LA_FLG_BINDFROM;
   if (!g_enabled) return 0;
+  // libunwind and liblzma as the shim's deferred step loads them, on this
+  // thread (the loader's lock keeps any other dlopen out meanwhile): the
+  // program cannot reach them (RTLD_LOCAL), the shim's own calls are never
+  // the program's, and their 144 bindings through la_symbind64 cost that
+  // step some 50 us. One the program had loaded is not new: it stays audited.
+  const int32_t own = g_own_loading.load(std::memory_order_acquire);
+  if (own != 0 && own == (int32_t)sys::call6(SYS_gettid)) return 0;
   // A sanitizer's shared runtime (gcc's libasan.so.8, libubsan.so.1): the
   // program's calls into its interceptors are checked as any call; its own
   // calls, and the pointers it gets from dlsym(RTLD_NEXT) for them, are not

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "harness.h"
+#include "preload/unwind_files.h"
 
 using namespace e2e;
 
@@ -72,8 +73,21 @@ TEST(LazyStart, ForkChildOfAParentWithoutHandlers) {
 
 namespace {
 
-// What the loader reports the CLI loaded (LD_DEBUG=files, one file per
-// process): the file of the process whose objects are needed by the CLI.
+// The LD_DEBUG_OUTPUT file (the loader writes one per process) that says
+// MARKER.
+std::string loader_log(const TempDir& dir, const std::string& marker) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path)) {
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    if (text.str().find(marker) != std::string::npos) return text.str();
+  }
+  ADD_FAILURE() << "no LD_DEBUG output with \"" << marker << "\" in " << dir.path;
+  return {};
+}
+
+// What the loader reports the CLI loaded (LD_DEBUG=files): the file of the
+// process whose objects are needed by the CLI.
 std::string cli_loads(const std::vector<std::string>& program) {
   TempDir dir;
   RunOptions o;
@@ -82,14 +96,7 @@ std::string cli_loads(const std::vector<std::string>& program) {
   argv.insert(argv.end(), program.begin(), program.end());
   const RunResult r = run(argv, o);
   EXPECT_TRUE(r.started) << r.describe();
-  for (const auto& entry : std::filesystem::directory_iterator(dir.path)) {
-    std::ifstream in(entry.path());
-    std::stringstream text;
-    text << in.rdbuf();
-    if (text.str().find("needed by " + cli_path()) != std::string::npos) return text.str();
-  }
-  ADD_FAILURE() << "no LD_DEBUG output of the CLI in " << dir.path;
-  return {};
+  return loader_log(dir, "needed by " + cli_path());
 }
 
 }  // namespace
@@ -137,4 +144,68 @@ TEST(CliStart, EachSubcommandHasItsOptionsNamedFirstOrNot) {
   const RunResult env = run({cli_path(), "run", "--", "/bin/true"}, o);
   EXPECT_EQ(env.shell_status(), 2) << env.describe();
   EXPECT_NE(env.err.find("soon"), std::string::npos) << env.err;
+}
+
+namespace {
+
+// What the loader did in the run's lazy_start process (LD_DEBUG=libs).
+std::string program_loads(const TempDir& ld) {
+  return loader_log(ld, "transferring control: " + target("lazy_start"));
+}
+
+SigstormRun run_lazy_start(const TempDir& ld, const std::string& shim = {}) {
+  RunOptions o;
+  o.env_set = {{"LD_DEBUG", "libs"}, {"LD_DEBUG_OUTPUT", ld.file("ld")}};
+  if (!shim.empty()) o.env_set.push_back({"SIGSTORM_SHIM", shim});
+  return run_sigstorm({}, {target("lazy_start"), "sigaction"}, o);
+}
+
+}  // namespace
+
+// The deferred step dlopen()s libunwind and the libraries it needs by the
+// paths configure time found (preload/unwind_files.h): the loader searches
+// nothing, and reads no /etc/ld.so.cache, for them.
+TEST(LazyStart, LibunwindByPathWithoutASearch) {
+  REQUIRE_SIGSTORM();
+  ASSERT_NE(sigstorm::kUnwindFiles[0], nullptr) << "configure found no libunwind file: only the soname is tried";
+  TempDir ld;
+  auto s = run_lazy_start(ld);
+  ASSERT_TRUE(s.report_ok) << s.describe();
+  const std::string loads = program_loads(ld);
+  EXPECT_NE(loads.find("calling init: " + std::string(sigstorm::kUnwindFiles[std::size(sigstorm::kUnwindFiles) - 2])), std::string::npos)
+      << "libunwind was loaded from its configured path\n" << loads;
+  EXPECT_EQ(loads.find("find library=libunwind"), std::string::npos) << loads;
+  EXPECT_EQ(loads.find("find library=liblzma"), std::string::npos) << "its DT_NEEDED was loaded first\n" << loads;
+  expect_checked_handler(s, s.report["processes"][0].value("pid", -1));
+}
+
+// A shim whose configured paths are gone (a package built on another
+// layout) finds libunwind by its soname, and still gives stacks.
+TEST(LazyStart, LibunwindBySonameWhenItsPathIsGone) {
+  REQUIRE_SIGSTORM();
+  TempDir dir;
+  for (const char* lib : {"libsigstorm.so", "libsigstorm-audit.so"})
+    std::filesystem::copy_file(std::filesystem::path(shim_path()).parent_path() / lib, dir.file(lib));
+  std::string image;
+  {
+    std::ifstream in(dir.file("libsigstorm.so"), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    image = bytes.str();
+  }
+  int patched = 0;
+  for (const char* const* file = sigstorm::kUnwindFiles; *file; ++file) {
+    std::string gone = *file;
+    gone[1] = '~';  // same length: "/~sr/lib/...", a directory no system has
+    for (size_t at = image.find(*file); at != std::string::npos; at = image.find(*file, at + 1), ++patched)
+      image.replace(at, gone.size(), gone);
+  }
+  ASSERT_GT(patched, 0) << "the configured paths are in the shim";
+  std::ofstream(dir.file("libsigstorm.so"), std::ios::binary | std::ios::trunc) << image;
+  TempDir ld;
+  auto s = run_lazy_start(ld, dir.file("libsigstorm.so"));
+  ASSERT_TRUE(s.report_ok) << s.describe();
+  const std::string loads = program_loads(ld);
+  EXPECT_NE(loads.find("find library=libunwind.so.8"), std::string::npos) << "the soname's search ran\n" << loads;
+  expect_checked_handler(s, s.report["processes"][0].value("pid", -1));
 }
