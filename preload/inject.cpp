@@ -104,10 +104,18 @@ void fire_handler_specs(uint32_t armed) {
 
 // ---- after: and every: ----
 
+// A from=handler storm and the program setting its signal back to SIG_DFL
+// (an interpreter does at exit) meet here, Dekker's way: the clock says
+// which signal it is about to send, then looks; the program's sigaction
+// says which signal it resets, then waits for a send in flight, before the
+// kernel has SIG_DFL. One of the two sees the other: no tick kills the
+// program once it has asked for SIG_DFL.
+std::atomic<int> g_sending{0};          // the signal the clock is sending, 0 none
+std::atomic<uint64_t> g_resetting{0};   // bit sig-1: its sigaction to SIG_DFL in progress
+
 // from=handler: can the signal no longer end the process by its default
 // action? The program's view counts: our crash catcher and probe stand in
-// for SIG_DFL. (A handler reset between this look and the delivery still
-// lets the signal through: the window is a few microseconds.)
+// for SIG_DFL.
 bool cannot_kill(int sig) {
   if (ignored_by_default(sig)) return true;
   if (sig <= 0 || sig >= kNsig) return false;
@@ -171,11 +179,15 @@ void* timer_main(void*) {
         const wire::Injection& s = g_specs[i];
         // from=handler pauses while the program has the signal back at its
         // default (interpreters reset their handlers as they exit).
-        if (s.from == wire::kFromHandler && !cannot_kill(s.signal)) {
+        const bool guarded = s.from == wire::kFromHandler && s.signal > 0 && s.signal < kNsig;
+        if (guarded) g_sending.store(s.signal, std::memory_order_seq_cst);
+        if (guarded && ((g_resetting.load(std::memory_order_seq_cst) >> (s.signal - 1) & 1) || !cannot_kill(s.signal))) {
+          g_sending.store(0, std::memory_order_release);
           next[i].waiting = true;
           break;
         }
         if (selects(i, count_hit(i))) deliver(s);
+        if (guarded) g_sending.store(0, std::memory_order_release);
         if (s.point == wire::kPointAfter || (s.max && g_fired[i].load() >= s.max)) {
           next[i].done = true;
         } else {
@@ -219,6 +231,22 @@ void start_timer_thread() {
 
 PointTable g_points;
 uint64_t g_hits[wire::kMaxInjections];
+
+void inject_before_default(int sig) {
+  if (!g_timer_running || sig <= 0 || sig >= kNsig || ignored_by_default(sig)) return;
+  g_resetting.fetch_or(1ull << (sig - 1), std::memory_order_seq_cst);
+  if (g_sending.load(std::memory_order_seq_cst) != sig) return;
+  while (g_sending.load(std::memory_order_acquire) == sig) sys::cpu_relax();
+  // The tick sent is pending on its thread; on this one (the storm's
+  // target is the main thread, where interpreters reset) any system call's
+  // return delivers it to the handler still installed.
+  sys::getpid();
+}
+
+void inject_after_default(int sig) {
+  if (sig > 0 && sig < kNsig && (g_resetting.load(std::memory_order_relaxed) >> (sig - 1) & 1))
+    g_resetting.fetch_and(~(1ull << (sig - 1)), std::memory_order_release);
+}
 
 void inject_disposition_changed(int sig) {
   bool started = false;
@@ -323,6 +351,9 @@ SIGSTORM_HOT_TEXT void inject_after_fork() {
   // Threads do not survive fork; counts are per process; which specs fire
   // here may differ (target=children, target=NAME): as a new process.
   if (g_timer_running) g_timer_running = false;  // no write: the fork child's page stays shared
+  // A fork while the parent's clock was sending: no clock here clears it.
+  if (g_sending.load(std::memory_order_relaxed)) g_sending.store(0, std::memory_order_relaxed);
+  if (g_resetting.load(std::memory_order_relaxed)) g_resetting.store(0, std::memory_order_relaxed);
   // Without specs or fuzzing every count and point is zero already: writing
   // the zeros again would only copy the pages (a fork of a shell, a make).
   if (!g_run || (g_run->config.injection_count == 0 && g_run->config.fuzz == 0 && !g_fuzz_inproc)) return;

@@ -37,6 +37,10 @@ void inject_disarm();
 // The program installed a handler or SIG_IGN for `sig` (or set it back):
 // from=handler clocks that wait for it count as started.
 void inject_disposition_changed(int sig);
+// Around the program's sigaction that gives `sig` back to SIG_DFL: no tick
+// of a from=handler storm is sent once it is under way.
+void inject_before_default(int sig);
+void inject_after_default(int sig);
 
 // The interposed call (a functions.def row) whose call: injection is being
 // delivered to this thread right now, -1 otherwise: the handler's entry

@@ -60,6 +60,10 @@ SIGSTORM_HOT_TEXT int install(int sig, const struct sigaction* act, struct sigac
     if (r == 0 && old) unwrap(prev, old);
     return r;
   }
+  // Back to SIG_DFL (the kernel's, or a catcher that stands in for it): a
+  // storm of `sig` stops before the kernel has it.
+  const bool to_default = act && act->sa_handler == SIG_DFL;
+  if (to_default) inject_before_default(sig);
   if (!act) {
     r = fn(sig, nullptr, old);
   } else if (is_function((void*)act->sa_sigaction)) {
@@ -87,6 +91,7 @@ SIGSTORM_HOT_TEXT int install(int sig, const struct sigaction* act, struct sigac
     r = fn(sig, act, old);
     if (r == 0) g_actions[sig].store(0, std::memory_order_release);
   }
+  if (to_default) inject_after_default(sig);
   if (r == 0 && old) unwrap(prev, old);
   if (r == 0 && act) {
     publish_caught();
@@ -171,12 +176,16 @@ template <class F>
 sighandler_t legacy(F fn, int sig, sighandler_t h) {
   // Before the real call gives the kernel the handler (see install).
   if (is_function((void*)h) && !in_borrowed_memory()) start_checking();
+  const bool to_default = h == SIG_DFL && !in_borrowed_memory();
+  if (to_default) inject_before_default(sig);
   const int saved = errno;
   errno = 0;
   const sighandler_t r = fn(sig, h);
   const bool failed = r == SIG_ERR && errno != 0;
   if (!failed) errno = saved;
-  return adopt(sig, r, failed);
+  const sighandler_t prev = adopt(sig, r, failed);
+  if (to_default) inject_after_default(sig);
+  return prev;
 }
 }  // namespace
 
