@@ -235,11 +235,12 @@ uint64_t g_hits[wire::kMaxInjections];
 void inject_before_default(int sig) {
   if (!g_timer_running || sig <= 0 || sig >= kNsig || ignored_by_default(sig)) return;
   g_resetting.fetch_or(1ull << (sig - 1), std::memory_order_seq_cst);
-  if (g_sending.load(std::memory_order_seq_cst) != sig) return;
-  while (g_sending.load(std::memory_order_acquire) == sig) sys::cpu_relax();
-  // The tick sent is pending on its thread; on this one (the storm's
-  // target is the main thread, where interpreters reset) any system call's
-  // return delivers it to the handler still installed.
+  while (g_sending.load(std::memory_order_seq_cst) == sig) sys::cpu_relax();
+  // A tick sent is pending on its thread, even one whose send ended just
+  // before the mark: the kernel's kick to this thread may not have landed
+  // yet. On this one (the storm's target is the main thread, where
+  // interpreters reset) a system call's return delivers it to the handler
+  // still installed, before the kernel has SIG_DFL.
   sys::getpid();
 }
 

@@ -204,7 +204,7 @@ TEST(Trust, StormNeverTicksIntoTheDefaultTheProgramSetsBack) {
   auto s = run_sigstorm({"--inject", "USR1@every:50us"}, {target("storm_reset")});
   EXPECT_EQ(s.result.shell_status(), 0) << s.describe();
   EXPECT_EQ(s.result.out, "ran=1\n") << "the handler ran\n" << s.describe();
-  EXPECT_GE(s.report["injections"][0].value("fired", 0), 1000) << s.describe();
+  EXPECT_GE(s.report["injections"][0].value("fired", 0), 100) << s.describe();
 }
 
 TEST(Trust, StormThatNeverStartsSaysWhy) {
