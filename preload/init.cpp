@@ -39,7 +39,6 @@ int g_owner_pid SIGSTORM_HOT = 0;
 
 SIGSTORM_HOT_TEXT bool in_borrowed_memory() { return g_owner_pid != 0 && sys::getpid() != g_owner_pid; }
 
-
 Ctor g_ctor SIGSTORM_HOT = Ctor::kNotYet;
 
 bool loader_starting() { return _r_debug.r_state != r_debug::RT_CONSISTENT; }

@@ -100,22 +100,6 @@ void stack_init() {
 
 namespace {
 
-void walk(RawStack* out, int skip_signal_frames);
-
-}  // namespace
-
-void capture_stack(RawStack* out, int skip_signal_frames) {
-  if (!g_unw_ok) return;
-  // libunwind's address validation sets errno (its pipe's first read is
-  // EAGAIN, mincore of an unmapped page ENOMEM); a capture runs inside the
-  // program's handlers and calls, whose errno is theirs.
-  const int saved_errno = errno;
-  walk(out, skip_signal_frames);
-  errno = saved_errno;
-}
-
-namespace {
-
 void walk(RawStack* out, int skip_signal_frames) {
   unw_context_t uc;
   unw_cursor_t cursor;
@@ -158,6 +142,16 @@ void walk(RawStack* out, int skip_signal_frames) {
 }
 
 }  // namespace
+
+void capture_stack(RawStack* out, int skip_signal_frames) {
+  if (!g_unw_ok) return;
+  // libunwind's address validation sets errno (its pipe's first read is
+  // EAGAIN, mincore of an unmapped page ENOMEM); a capture runs inside the
+  // program's handlers and calls, whose errno is theirs.
+  const int saved_errno = errno;
+  walk(out, skip_signal_frames);
+  errno = saved_errno;
+}
 
 namespace {
 
